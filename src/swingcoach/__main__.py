@@ -1,0 +1,3 @@
+from swingcoach.cli.app import main
+
+main()

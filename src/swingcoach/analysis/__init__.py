@@ -1,0 +1,1 @@
+"""Analysis: metrics at the swing events, scores against tour ranges, and advice."""

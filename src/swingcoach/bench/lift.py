@@ -1,0 +1,277 @@
+"""Accuracy and speed of the 2D -> 3D lifter.
+
+Human3.6M protocol #1 (docs/lift.md): trained on S1 S5 S6 S7 S8, tested on every frame of S9 and
+S11 in ../shared/data/h36m, all four cameras; MPJPE is the mean distance between predicted and true
+joints (17 H36M joints, both pelvis-centred) in mm, PA-MPJPE the same after a per-frame similarity
+alignment (rotation, translation, scale). Per action: the mean over all frames of its takes and
+cameras; overall: the mean of the 15 action means. Input: Stacked-Hourglass detections ("sh") or
+the projected ground truth ("gt").
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from swingcoach.analysis.metrics import angle_series
+from swingcoach.analysis.swing import SwingAnalysis, analyze_swing
+from swingcoach.pipeline import extract_poses, lift_world, swing_sequences
+from swingcoach.pose.base import PoseBackend
+from swingcoach.pose.lift import INPUT_JOINTS, Lifter, frame_stride, normalize_input, window_indices
+from swingcoach.swing.events import EventDetector, SwingEvents
+from swingcoach.train.h36m import OFFSET_TAKES, TEST_SUBJECTS, Take, load_takes
+
+SOURCES = ("sh", "gt")
+RunWindows = Callable[[np.ndarray], np.ndarray]
+
+
+def mpjpe(predicted: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(N, J, 3) -> (N,) mean joint distance per frame."""
+    return np.linalg.norm(predicted - target, axis=-1).mean(axis=-1)
+
+
+def pa_mpjpe(predicted: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(N, J, 3) -> (N,) MPJPE after aligning each predicted frame to its target (Procrustes with
+    scale: rotation, translation and scale that best fit)."""
+    mu_p, mu_t = predicted.mean(axis=1, keepdims=True), target.mean(axis=1, keepdims=True)
+    p, t = predicted - mu_p, target - mu_t
+    norm_p = np.linalg.norm(p, axis=(1, 2), keepdims=True)
+    norm_t = np.linalg.norm(t, axis=(1, 2), keepdims=True)
+    p, t = p / norm_p, t / norm_t
+    u, s, vt = np.linalg.svd(np.swapaxes(t, 1, 2) @ p)
+    v = np.swapaxes(vt, 1, 2)
+    rotation = v @ np.swapaxes(u, 1, 2)
+    # No reflections: flip the least significant direction when the determinant is negative.
+    sign = np.sign(np.linalg.det(rotation))
+    v[:, :, -1] *= sign[:, None]
+    s[:, -1] *= sign
+    rotation = v @ np.swapaxes(u, 1, 2)
+    scale = s.sum(axis=1)[:, None, None] * norm_t / norm_p
+    aligned = scale * (predicted - mu_p) @ rotation + mu_t
+    return mpjpe(aligned, target)
+
+
+@dataclass
+class TakeErrors:
+    """Summed per-frame errors (metres) of one take seen by one camera."""
+
+    subject: str
+    take: str
+    action: str
+    mpjpe: float
+    pa_mpjpe: float
+    frames: int
+
+
+@dataclass
+class LiftScores:
+    """Errors in mm per action, and their means over actions."""
+
+    mpjpe_by_action: dict[str, float]
+    pa_mpjpe_by_action: dict[str, float]
+    frames: int
+
+    @property
+    def mpjpe(self) -> float:
+        return float(np.mean(list(self.mpjpe_by_action.values())))
+
+    @property
+    def pa_mpjpe(self) -> float:
+        return float(np.mean(list(self.pa_mpjpe_by_action.values())))
+
+    @classmethod
+    def from_takes(
+        cls, takes: list[TakeErrors], exclude: frozenset[tuple[str, str]] = frozenset()
+    ) -> LiftScores:
+        sums: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
+        for t in takes:
+            if (t.subject, t.take) not in exclude:
+                sums[t.action] += (t.mpjpe, t.pa_mpjpe, t.frames)
+        actions = sorted(sums)
+        return cls(
+            mpjpe_by_action={a: 1000 * sums[a][0] / sums[a][2] for a in actions},
+            pa_mpjpe_by_action={a: 1000 * sums[a][1] / sums[a][2] for a in actions},
+            frames=int(sum(sums[a][2] for a in actions)),
+        )
+
+
+def evaluate(
+    run_windows: RunWindows,
+    receptive_field: int,
+    causal: bool,
+    takes: list[Take],
+    source: str,
+    every: int = 1,
+) -> list[TakeErrors]:
+    """Lift every `every`-th frame of each take from `source` 2D and score it against the 3D.
+    Takes without that input (S11 Directions has no SH detections in one camera) are left out."""
+    out = []
+    for take in takes:
+        points = take.sh2d if source == "sh" else take.gt2d
+        if points is None:
+            continue
+        length = len(points)
+        targets = np.arange(0, length, every)
+        windows = window_indices(
+            targets,
+            np.zeros_like(targets),
+            np.full_like(targets, length - 1),
+            receptive_field,
+            frame_stride(take.fps),
+            causal,
+        )
+        predicted = run_windows(normalize_input(points)[windows])
+        truth = take.pose3d[targets]
+        out.append(
+            TakeErrors(
+                subject=take.subject,
+                take=take.take,
+                action=take.action,
+                mpjpe=float(mpjpe(predicted, truth).sum()),
+                pa_mpjpe=float(pa_mpjpe(predicted, truth).sum()),
+                frames=len(targets),
+            )
+        )
+    return out
+
+
+@dataclass
+class LifterBench:
+    name: str
+    params: int
+    receptive_field: int
+    causal: bool
+    scores: dict[str, LiftScores]  # by input source
+    scores_without_offset_takes: dict[str, LiftScores]
+    seconds: float
+
+
+def bench_lifter(lifter: Lifter, takes: list[Take]) -> LifterBench:
+    """The protocol for one lifter, on both inputs, with and without the three offset S9 takes."""
+    started = time.perf_counter()
+    errors = {
+        source: evaluate(lifter.run_windows, lifter.receptive_field, lifter.causal, takes, source)
+        for source in SOURCES
+    }
+    return LifterBench(
+        name=lifter.version,
+        params=lifter.params,
+        receptive_field=lifter.receptive_field,
+        causal=lifter.causal,
+        scores={s: LiftScores.from_takes(e) for s, e in errors.items()},
+        scores_without_offset_takes={s: LiftScores.from_takes(e, OFFSET_TAKES) for s, e in errors.items()},
+        seconds=time.perf_counter() - started,
+    )
+
+
+def load_test_takes(data_dir: Path) -> list[Take]:
+    return load_takes(data_dir, TEST_SUBJECTS)
+
+
+def latency_ms(lifter: Lifter, batch: int, repeats: int = 200) -> float:
+    """Median milliseconds per lifted frame with `batch` windows per call (1 = streaming)."""
+    windows = np.random.default_rng(0).normal(size=(batch, lifter.receptive_field, 12, 2)).astype(np.float32)
+    lifter.run_windows(windows)
+    times = []
+    for _ in range(max(3, repeats // batch)):
+        started = time.perf_counter()
+        lifter.run_windows(windows)
+        times.append((time.perf_counter() - started) / batch)
+    return 1000 * float(np.median(times))
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreement with the pose backend's own 3D on real swing videos (no ground truth: how far apart)
+# ---------------------------------------------------------------------------------------------
+
+AGREEMENT_ANGLES = (
+    "shoulder_turn_top",
+    "hip_turn_top",
+    "x_factor_top",
+    "spine_tilt_address",
+    "spine_tilt_top",
+    "spine_tilt_impact",
+    "lead_arm_top",
+    "knee_flex_address",
+)
+
+
+@dataclass
+class SwingAgreement:
+    """One swing measured twice: with the backend's world landmarks and with the lifter's 3D.
+
+    Angles in degrees at the events, raw (turns also where the report leaves them out as unresolved):
+    turns from address to top, spine tilt from vertical at each event, lead-arm elbow angle, knee flex.
+    `turn_reported`: whether the report gives the turns with that 3D (backend, lifter).
+    """
+
+    video: str
+    swing: int
+    view: str
+    frames: int
+    mpjpe_mm: float  # the 12 shared joints, both hip-centred
+    pa_mpjpe_mm: float  # after a per-frame similarity alignment
+    backend: dict[str, float]
+    lifted: dict[str, float]
+    turn_reported: tuple[bool, bool]
+
+
+def agreement_videos(data_dir: Path) -> list[Path]:
+    """The real swing videos in ../shared/data."""
+    return [*sorted((data_dir / "phone_swings").glob("*.mp4")), data_dir / "videos" / "golfdb_test_video.mp4"]
+
+
+def _swing_angles(analysis: SwingAnalysis, events: SwingEvents) -> dict[str, float]:
+    address, top, impact = events["address"], events["top"], events["impact"]
+    curves = angle_series(analysis.canonical, address)
+    shoulders, hips, tilt = curves["Shoulder turn (°)"], curves["Hip turn (°)"], curves["Spine tilt (°)"]
+    metrics = analysis.report.metrics
+    angles = {
+        "shoulder_turn_top": shoulders[top],
+        "hip_turn_top": hips[top],
+        "x_factor_top": shoulders[top] - hips[top],
+        "spine_tilt_address": tilt[address],
+        "spine_tilt_top": tilt[top],
+        "spine_tilt_impact": tilt[impact],
+        "lead_arm_top": metrics["lead_arm_top"].value,
+        "knee_flex_address": metrics["knee_flex_address"].value,
+    }
+    return {name: float(value) for name, value in angles.items()}
+
+
+def compare_3d(
+    video: Path, backend: PoseBackend, lifter: Lifter, detector: EventDetector
+) -> list[SwingAgreement]:
+    """Every swing of the video, analysed with both 3D sources (same 2D, events and handedness)."""
+    sequence, _ = extract_poses(video, backend)
+    lifted = lift_world(sequence, lifter)
+    out = []
+    for index, piece in enumerate(swing_sequences(sequence)):
+        first, last = np.searchsorted(sequence.frame_indices, piece.frame_indices[[0, -1]])
+        lifted_piece = lifted.slice(int(first), int(last) + 1)
+        with_backend = analyze_swing(piece, detector, index)
+        with_lifter = analyze_swing(lifted_piece, detector, index, with_backend.orientation.handedness)
+        both = np.isfinite(piece.world).all(axis=(1, 2)) & np.isfinite(lifted_piece.world).all(axis=(1, 2))
+        a, b = piece.world[both][:, INPUT_JOINTS], lifted_piece.world[both][:, INPUT_JOINTS]
+        out.append(
+            SwingAgreement(
+                video=video.name,
+                swing=index + 1,
+                view=with_backend.orientation.view,
+                frames=int(both.sum()),
+                mpjpe_mm=1000 * float(mpjpe(b, a).mean()),
+                pa_mpjpe_mm=1000 * float(pa_mpjpe(b, a).mean()),
+                backend=_swing_angles(with_backend, with_backend.events),
+                lifted=_swing_angles(with_lifter, with_backend.events),
+                turn_reported=(
+                    with_backend.report.metrics["shoulder_turn_top"].value is not None,
+                    with_lifter.report.metrics["shoulder_turn_top"].value is not None,
+                ),
+            )
+        )
+    return out

@@ -1,0 +1,176 @@
+"""Locust scenario of `swingcoach bench server`: golfers practising against the service.
+
+Run by the bench in its own process (Locust patches the standard library with gevent, so it never
+shares a process with the server). Each simulated golfer logs in, then every `interval` seconds
+sends a swing (device path: the keypoint payload; video path: the clip), fetches the result, and
+every few swings opens the statistics page. The golfer keeps swinging while a video is analysed
+(the result is polled in the background), so the load offered does not drop when the server lags.
+
+Configured by environment variables (SWINGCOACH_BENCH_*); writes a JSON summary of the measured
+window (after spawning and warm-up) to SWINGCOACH_BENCH_OUT.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import HttpUser, constant, constant_pacing, events, task
+from locust.env import Environment
+
+PATH = os.environ["SWINGCOACH_BENCH_PATH"]  # "device" or "video"
+INTERVAL_S = float(os.environ.get("SWINGCOACH_BENCH_INTERVAL_S", "5"))
+WARMUP_S = float(os.environ.get("SWINGCOACH_BENCH_WARMUP_S", "5"))
+WINDOW_S = float(os.environ["SWINGCOACH_BENCH_WINDOW_S"])
+ACCOUNTS = json.loads(os.environ["SWINGCOACH_BENCH_ACCOUNTS"])  # [[email, password], ...]
+SWING_BODY = Path(os.environ["SWINGCOACH_BENCH_SWING"]).read_bytes()  # payload JSON or video bytes
+OUT = Path(os.environ["SWINGCOACH_BENCH_OUT"])
+# Saturation runs: each golfer waits for the video's result before the next (a full, bounded queue).
+WAIT_FOR_RESULT = bool(os.environ.get("SWINGCOACH_BENCH_WAIT_RESULT"))
+STATS_EVERY = 5  # swings between two visits of the statistics page
+POLL_S = 1.0
+RESULT_TIMEOUT_S = 600.0
+ID_PLACEHOLDER = b"00000000-0000-0000-0000-000000000000"
+
+account_numbers = itertools.count()
+# The measured window: from the end of the warm-up to the end of the run.
+window: dict[str, Any] = {"start": None, "swings": 0, "result_ms": []}
+runners: list[Any] = []
+
+
+@events.init.add_listener
+def _remember_runner(environment: Environment, **_: Any) -> None:
+    runners.append(environment.runner)
+
+
+@events.spawning_complete.add_listener
+def _measure(user_count: int, **_: Any) -> None:
+    def window_after_warmup() -> None:
+        gevent.sleep(WARMUP_S)
+        runner = runners[0]
+        runner.stats.reset_all()
+        window.update(start=time.time(), swings=0, result_ms=[])
+        gevent.sleep(WINDOW_S)
+        # The figures are taken while every golfer is still busy, then the run stops.
+        write_summary(runner.stats)
+        runner.quit()
+
+    gevent.spawn(window_after_warmup)
+
+
+def write_summary(stats: Any) -> None:
+    requests = {
+        entry.name: {
+            "count": entry.num_requests,
+            "failures": entry.num_failures,
+            "p50_ms": entry.get_response_time_percentile(0.5),
+            "p99_ms": entry.get_response_time_percentile(0.99),
+        }
+        for entry in stats.entries.values()
+    }
+    total = stats.total
+    OUT.write_text(
+        json.dumps(
+            {
+                "start": window["start"],
+                "end": time.time(),
+                "swings": window["swings"],
+                "result_ms": window["result_ms"],
+                "requests": requests,
+                "total": {
+                    "count": total.num_requests,
+                    "failures": total.num_failures,
+                    "p50_ms": total.get_response_time_percentile(0.5),
+                    "p99_ms": total.get_response_time_percentile(0.99),
+                },
+                "errors": [
+                    {"name": e.name, "error": str(e.error), "count": e.occurrences}
+                    for e in stats.errors.values()
+                ],
+            }
+        )
+    )
+
+
+class Golfer(HttpUser):
+    wait_time = constant_pacing(INTERVAL_S) if INTERVAL_S > 0 else constant(0)
+
+    def on_start(self) -> None:
+        email, password = ACCOUNTS[next(account_numbers) % len(ACCOUNTS)]
+        response = self.client.post("/v1/auth/login", json={"email": email, "password": password})
+        response.raise_for_status()
+        self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        self.swings = 0
+        # Golfers do not swing in step: each starts at a random point of the interval.
+        gevent.sleep(random.uniform(0, INTERVAL_S))
+
+    @task
+    def practice(self) -> None:
+        if PATH == "device":
+            self.send_keypoints()
+        else:
+            self.send_video()
+        self.swings += 1
+        if self.swings % STATS_EVERY == 0:
+            self.client.get("/v1/stats?range=week", name="GET /v1/stats")
+
+    def send_keypoints(self) -> None:
+        swing_id = str(uuid.uuid4())
+        body = SWING_BODY.replace(ID_PLACEHOLDER, swing_id.encode())
+        with self.client.post(
+            "/v1/swings",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            name="POST /v1/swings",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 201:
+                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
+                return
+        window["swings"] += 1
+        self.client.get(f"/v1/swings/{swing_id}", name="GET /v1/swings/{id}")
+
+    def send_video(self) -> None:
+        sent = time.time()
+        with self.client.post(
+            "/v1/swings/video",
+            files={"file": ("swing.mp4", SWING_BODY, "video/mp4")},
+            name="POST /v1/swings/video",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 202:
+                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
+                return
+        accepted = response.json()
+        if WAIT_FOR_RESULT:
+            self.await_result(accepted["job_id"], accepted["swing_id"], sent)
+        else:
+            gevent.spawn(self.await_result, accepted["job_id"], accepted["swing_id"], sent)
+
+    def await_result(self, job_id: str, swing_id: str, sent: float) -> None:
+        deadline = sent + RESULT_TIMEOUT_S
+        while time.time() < deadline:
+            gevent.sleep(POLL_S)
+            job = self.client.get(f"/v1/jobs/{job_id}", name="GET /v1/jobs/{id}").json()
+            if job["status"] == "done":
+                self.client.get(f"/v1/swings/{swing_id}", name="GET /v1/swings/{id}")
+                if window["start"] is not None:  # results completed inside the window
+                    window["swings"] += 1
+                    window["result_ms"].append(1000 * (time.time() - sent))
+                return
+            if job["status"] in ("failed", "dead", "cancelled"):
+                events.request.fire(
+                    request_type="RESULT",
+                    name="video analysis",
+                    response_time=1000 * (time.time() - sent),
+                    response_length=0,
+                    exception=RuntimeError(f"job {job['status']}: {job['error']}"),
+                )
+                return

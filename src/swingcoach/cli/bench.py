@@ -1,0 +1,20 @@
+"""`swingcoach bench ...`: accuracy and speed figures, as tables or JSON."""
+
+import typer
+
+from swingcoach.cli.bench_all import bench_all, bench_merge
+from swingcoach.cli.edge import bench_edge
+from swingcoach.cli.event_model import bench_events
+from swingcoach.cli.lift import bench_lift, bench_lift_agreement
+from swingcoach.cli.pose import bench_pose
+from swingcoach.cli.serve import bench_server
+
+bench_app = typer.Typer(help="Benchmarks: accuracy and speed, as tables (or --json).", no_args_is_help=True)
+bench_app.command("edge")(bench_edge)
+bench_app.command("server")(bench_server)
+bench_app.command("lift")(bench_lift)
+bench_app.command("lift-agreement")(bench_lift_agreement)
+bench_app.command("events")(bench_events)
+bench_app.command("pose")(bench_pose)
+bench_app.command("all")(bench_all)
+bench_app.command("merge")(bench_merge)

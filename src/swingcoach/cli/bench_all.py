@@ -1,0 +1,146 @@
+"""`swingcoach bench all` (every figure in one report), `swingcoach bench merge` (a device's results
+as another column) and `swingcoach export device-kit` (models + standalone benchmark for devices)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from swingcoach.errors import SwingcoachError
+
+console = Console(stderr=True)
+
+
+def _fail(error: Exception) -> None:
+    console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    raise typer.Exit(getattr(error, "exit_code", 2))
+
+
+def _print_bottlenecks(results: dict, written: list[Path]) -> None:
+    from swingcoach.bench.speed import STAGE_LABELS
+
+    out = Console()
+    if results.get("speed"):
+        table = Table(title="bottleneck of each configuration")
+        for column in ("configuration", "fps", "ms/frame median", "ms/frame p95", "bottleneck"):
+            table.add_column(column, justify="left" if column in ("configuration", "bottleneck") else "right")
+        for c in results["speed"]["configs"]:
+            table.add_row(
+                c["name"],
+                f"{c['fps']:.1f}",
+                f"{c['latency_median_ms']:.1f}",
+                f"{c['latency_p95_ms']:.1f}",
+                STAGE_LABELS[c["bottleneck"]],
+            )
+        out.print(table)
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+def bench_all(
+    data: Annotated[
+        Path, typer.Option(help="Shared data folder (golfdb/, phone_swings/, h36m/, lspet/).")
+    ] = Path("../shared/data"),
+    out: Annotated[Path, typer.Option(help="Report folder: benchmarks.md, benchmarks.json, plots.")] = Path(
+        "benchmarks"
+    ),
+    quick: Annotated[
+        bool, typer.Option(help="Short run: fewer training steps, frames, images and repetitions.")
+    ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these sections (repeatable): events, lift, pose, speed, models."),
+    ] = None,
+    device_results: Annotated[
+        list[Path] | None,
+        typer.Option(help="Results JSON of the device kit's benchmark.py, added as columns (repeatable)."),
+    ] = None,
+) -> None:
+    """Every benchmark in one run: event PCE (4-fold CV) and phase accuracy, lifter MPJPE, student
+    PCK@0.2 (fp32 and int8), the five-stage speed test per backend and device profile, and the
+    model latencies of the device kit; writes OUT/benchmarks.md, benchmarks.json and plots.
+    About 1 to 1.5 hours on 2 cores (the event folds are trained); --quick about 15 minutes."""
+    from swingcoach.bench.report import load_device_results, merge_devices, write_report
+    from swingcoach.bench.speed import FULL, QUICK
+    from swingcoach.bench.suite import SECTIONS, run_suite, step_count
+
+    sections = set(only or SECTIONS)
+    unknown = sections - set(SECTIONS)
+    if unknown:
+        _fail(ValueError(f"unknown section {sorted(unknown)[0]!r}; choose from {', '.join(SECTIONS)}"))
+    command = f"swingcoach bench all --data {data} --out {out}" + (" --quick" if quick else "")
+    command += "".join(f" --only {s}" for s in SECTIONS if only and s in sections)
+    plan = QUICK if quick else FULL
+    try:
+        devices = [load_device_results(path) for path in device_results or []]
+    except SwingcoachError as error:
+        _fail(error)
+        return
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    try:
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("benchmarks", total=step_count(sections, plan, plan.configs()))
+
+            def log(message: str) -> None:
+                progress.update(task, description=message)
+                progress.console.print(f"[dim]{message}[/dim]", highlight=False)
+
+            def advance(step: str) -> None:
+                progress.update(task, advance=1, description=f"done: {step}")
+
+            results = run_suite(data, quick, sections, command, advance, log)
+        results = merge_devices(results, devices)
+        written = write_report(results, out)
+    except (SwingcoachError, ValueError) as error:
+        _fail(error)
+        return
+    _print_bottlenecks(results, written)
+    if results["failed"]:
+        failed = "; ".join(f"{name}: {error}" for name, error in results["failed"].items())
+        _fail(SwingcoachError(f"sections failed (the report has the others): {failed}"))
+
+
+def bench_merge(
+    report: Annotated[Path, typer.Argument(help="Folder holding benchmarks.json (from bench all).")],
+    results: Annotated[list[Path], typer.Argument(help="Device kit results JSON files.")],
+) -> None:
+    """Add devices' results (the device kit's benchmark.py) to a report as columns, and re-render it."""
+    from swingcoach.bench.report import load_device_results, load_report, merge_devices, write_report
+
+    try:
+        merged = merge_devices(load_report(report), [load_device_results(path) for path in results])
+        written = write_report(merged, report)
+    except (SwingcoachError, ValueError) as error:
+        _fail(error)
+        return
+    for device in merged["devices"]:
+        Console().print(f"device: {device['name']} ({len(device['results'])} measurements)")
+    for path in written:
+        Console().print(f"wrote {path}")
+
+
+def export_device_kit(
+    out: Annotated[Path, typer.Argument(help="Folder to write the kit into.")],
+) -> None:
+    """Write the device kit: the shipped models (.tflite, .onnx), a standalone benchmark script (numpy
+    + LiteRT / onnxruntime) and instructions, also for the official TFLite benchmark tool."""
+    from swingcoach.export.device_kit import write_device_kit
+
+    try:
+        models = write_device_kit(out)
+    except (SwingcoachError, OSError) as error:
+        _fail(error)
+        return
+    table = Table(title=f"device kit in {out}")
+    for column in ("model", "role", "precision", "runtime", "input", "MB"):
+        table.add_column(column, justify="right" if column == "MB" else "left")
+    for m in models:
+        shape = "x".join(str(v) for v in m.input_shape)
+        table.add_row(Path(m.file).name, m.role, m.precision, m.runtime, shape, f"{m.bytes / 1e6:.2f}")
+    Console(width=max(Console().width, 120)).print(table)
+    Console().print(f"on the device: python3 benchmark.py   (see {out / 'README.md'})")

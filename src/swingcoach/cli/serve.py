@@ -1,0 +1,118 @@
+"""`swingcoach serve`: the whole service in one process (embedded defaults), or one API replica."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on (0.0.0.0 inside a container).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Embedded mode: SQLite file, stored videos, secret key [env SWINGCOACH_DATA_DIR]."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, max=16, help="In-process job threads when no BROKER_URL is set.")
+    ] = None,
+    pose_backend: Annotated[
+        str | None, typer.Option(help="Pose model of the video path [env SWINGCOACH_POSE_BACKEND].")
+    ] = None,
+) -> None:
+    """Run the API. With no environment: SQLite, local files and an in-process worker, all under
+    --data-dir. DATABASE_URL, STORAGE_URL and BROKER_URL move each part to its own server."""
+    import uvicorn
+
+    from swingcoach.server.app import create_app
+    from swingcoach.server.core.config import Settings
+
+    overrides = {"data_dir": data_dir, "embedded_workers": workers, "pose_backend": pose_backend}
+    settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
+    # Behind nginx the client address comes from X-Forwarded-For, trusted from the proxies in
+    # uvicorn's FORWARDED_ALLOW_IPS (default: loopback only).
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        # Longer than nginx's upstream keep-alive (60 s) and a device's pause between swings, so
+        # the server never closes a connection just as a client reuses it.
+        timeout_keep_alive=75,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def bench_server(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Shorter windows and fewer steps (about 6 min).")
+    ] = False,
+    path: Annotated[str, typer.Option(help="device, video or both.")] = "both",
+    interval: Annotated[float, typer.Option(min=0.5, help="Seconds between two swings of a golfer.")] = 5.0,
+    pose_backend: Annotated[str, typer.Option(help="Pose model of the video path.")] = "mediapipe-full",
+    video_workers: Annotated[int, typer.Option(min=1, max=16, help="In-process job threads.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Load test of `swingcoach serve` on loopback with Locust: server CPU-seconds per swing,
+    swings/s at saturation and the most golfers held (p99 < 300 ms, no errors), for the device
+    path (keypoints) and the video path (whole pipeline on the server). Needs the `bench` extra."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from swingcoach.bench.server import P99_LIMIT_MS, REPO_FIXTURE, REPO_VIDEO
+    from swingcoach.bench.server import bench_server as run_bench
+
+    paths = ["device", "video"] if path == "both" else [path]
+    if not set(paths) <= {"device", "video"}:
+        raise typer.BadParameter("--path is device, video or both")
+    for needed in (REPO_FIXTURE, REPO_VIDEO):
+        if not needed.exists():
+            raise typer.BadParameter(f"run from a checkout of the repository: {needed} is missing")
+    result = run_bench(quick, paths, interval, pose_backend, video_workers)
+    if as_json:
+        print(json.dumps(result, indent=1))
+        return
+    console = Console()
+    console.print(f"machine: {result['machine']} (load generator on the same machine)")
+    console.print(
+        f"server: swingcoach serve, embedded; video path: {pose_backend}, {video_workers} job threads"
+    )
+    for name in paths:
+        figures = result[name]
+        table = Table(title=f"{name} path: golfers sending a swing every {interval:g} s")
+        for column in ("golfers", "offered/s", "swings/s", "CPU s/swing", "server cores", "p50 ms",
+                       "worst p99 ms", "failures", "result p50/p99 ms", "held", "load avg"):  # fmt: skip
+            table.add_column(column, justify="right")
+        rows = [("saturation", figures["saturation"])] + [(str(s["users"]), s) for s in figures["steps"]]
+        for label, step in rows:
+            result_ms = f"{step['result_p50_ms']}/{step['result_p99_ms']}" if step["result_p50_ms"] else "-"
+            held = "-" if step["held"] is None else ("yes" if step["held"] else "no")
+            table.add_row(
+                f"{label} ({step['users']})" if label == "saturation" else label,
+                "-" if step["offered_per_s"] is None else f"{step['offered_per_s']:g}",
+                f"{step['swings_per_s']:g}",
+                "-" if step["cpu_s_per_swing"] is None else f"{step['cpu_s_per_swing']:.4f}",
+                f"{step['server_cores']:g}",
+                f"{step['p50_ms']:g}",
+                f"{step['p99_ms']:g}",
+                str(step["failures"]),
+                result_ms,
+                held,
+                f"{step['load_average']:g}",
+            )
+        console.print(table)
+        console.print(
+            f"{name}: {figures['cpu_s_per_swing']} CPU s/swing, {figures['swings_per_s']} swings/s at "
+            f"saturation, {figures['max_users_held']} golfers held "
+            f"(p99 < {P99_LIMIT_MS:g} ms, no errors, kept up)"
+        )
+    if result.get("video_to_device_cpu_ratio"):
+        console.print(f"video path / device path CPU per swing: {result['video_to_device_cpu_ratio']}x")

@@ -1,0 +1,90 @@
+"""The core pipeline: video -> poses -> swings -> analyses. The CLI, the server worker and the
+benchmarks all call these functions, so every path runs the same code."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from swingcoach.analysis.swing import SwingAnalysis, analyze_swing
+from swingcoach.errors import NoPersonError, NoSwingError
+from swingcoach.pose.base import PoseBackend, PoseSequence
+from swingcoach.schemas import Handedness
+from swingcoach.swing.detect import DetectorSettings, find_swings
+from swingcoach.swing.events import EventDetector, RuleEventDetector
+from swingcoach.swing.features import hand_height, interpolate_gaps, normalize, smooth
+from swingcoach.video.source import VideoInfo, open_source
+
+if TYPE_CHECKING:
+    from swingcoach.pose.lift import Lifter
+
+FrameCallback = Callable[[int], None]
+MIN_PERSON_FRAMES = 10
+
+
+def extract_poses(
+    source: str | Path, backend: PoseBackend, on_frame: FrameCallback | None = None
+) -> tuple[PoseSequence, VideoInfo]:
+    """Decode the video frame by frame and run the pose backend on each; only keypoints are kept."""
+    backend.reset()
+    frames = []
+    with open_source(source) as video:
+        info = video.info
+        for frame in video:
+            frames.append(backend(frame.image, frame.time_s))
+            if on_frame is not None:
+                on_frame(frame.index)
+    if not frames:
+        raise NoPersonError(f"the video has no frames: {source}")
+    sequence = PoseSequence.from_frames(frames, info.fps, info.width, info.height, backend.has_world)
+    return sequence, info
+
+
+def lift_world(sequence: PoseSequence, lifter: Lifter) -> PoseSequence:
+    """The same poses with the 3D (and so the 3D metrics) from the lifter instead of the backend."""
+    return dataclasses.replace(sequence, world=lifter.lift(sequence))
+
+
+def _looks_like_one_swing(sequence: PoseSequence) -> bool:
+    """A pre-cut clip: the hands rise above the shoulders, come down and rise again."""
+    settings = DetectorSettings()
+    height = smooth(hand_height(normalize(interpolate_gaps(sequence.keypoints))), sequence.fps, 0.05)
+    try:
+        events = RuleEventDetector().detect(sequence)
+    except NoSwingError:
+        return False
+    return bool(
+        height[events["top"]] > settings.top_height
+        and height[events["impact"]] < settings.impact_height
+        and height[events["impact"] :].max() > settings.follow_height
+    )
+
+
+def swing_sequences(sequence: PoseSequence) -> list[PoseSequence]:
+    """Cut every swing out of a pose sequence (a clip holding just one swing is taken whole)."""
+    valid = sequence.valid
+    if valid.sum() < MIN_PERSON_FRAMES:
+        raise NoPersonError(
+            f"no person found in the video (seen in {int(valid.sum())} of {len(sequence)} frames)"
+        )
+    rows = {int(index): row for row, index in enumerate(sequence.frame_indices)}
+    cut = [sequence.slice(rows[s.start], rows[s.end] + 1) for s in find_swings(sequence)]
+    if cut:
+        return cut
+    if _looks_like_one_swing(sequence):
+        return [sequence]
+    raise NoSwingError(
+        f"no golf swing found (a person was seen in {100 * valid.mean():.0f}% of frames, "
+        "but never went from address through top, impact and follow-through)"
+    )
+
+
+def analyze_poses(
+    sequence: PoseSequence, detector: EventDetector, handedness: Handedness | None = None
+) -> list[SwingAnalysis]:
+    return [
+        analyze_swing(piece, detector, index=i, handedness=handedness)
+        for i, piece in enumerate(swing_sequences(sequence))
+    ]

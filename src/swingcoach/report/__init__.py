@@ -1,0 +1,1 @@
+"""Report: report.json, the annotated video, plots and the HTML page a golfer opens."""

@@ -1,0 +1,70 @@
+"""Images for the report: the strip of 8 event frames and the key angles over the swing."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from swingcoach.analysis.metrics import angle_series
+from swingcoach.analysis.swing import SwingAnalysis
+from swingcoach.report.draw import draw_label, person_crop
+from swingcoach.swing.events import EVENT_NAMES
+
+STRIP_HEIGHT = 260
+
+
+def event_strip(analysis: SwingAnalysis, frames: dict[tuple[int, str], np.ndarray]) -> np.ndarray:
+    """The 8 event frames side by side, cropped around the golfer, labelled."""
+    tiles = []
+    for name in EVENT_NAMES:
+        image = frames.get((analysis.report.index, name))
+        source_frame = getattr(analysis.report.events, name)
+        row = int(np.searchsorted(analysis.sequence.frame_indices, source_frame))
+        if image is None:
+            image = np.zeros((STRIP_HEIGHT, STRIP_HEIGHT * 2 // 3, 3), dtype=np.uint8)
+        else:
+            image = person_crop(image, analysis.sequence.keypoints[min(row, len(analysis.sequence) - 1)])
+        scale = STRIP_HEIGHT / image.shape[0]
+        tile = cv2.resize(
+            image, (max(1, round(image.shape[1] * scale)), STRIP_HEIGHT), interpolation=cv2.INTER_AREA
+        )
+        draw_label(tile, name.replace("_", " "), (6, 22), 0.9)
+        tiles.append(tile)
+    return np.hstack(tiles)
+
+
+def angle_plot(analysis: SwingAnalysis) -> bytes:
+    """PNG of the key angles over the swing, with the events as vertical lines."""
+    sequence = analysis.canonical
+    series = angle_series(sequence, analysis.events["address"])
+    t = np.arange(len(sequence)) / sequence.fps
+    fig, axes = plt.subplots(len(series), 1, figsize=(9, 2.1 * len(series)), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, (name, values) in zip(axes, series.items(), strict=True):
+        ax.plot(t, values, color="#1f6feb", linewidth=1.8)
+        ax.set_ylabel(name, fontsize=8)
+        ax.grid(alpha=0.3)
+        for event in EVENT_NAMES:
+            ax.axvline(analysis.events[event] / sequence.fps, color="#2da44e", linestyle="--", linewidth=0.8)
+    top_axis = axes[0].secondary_xaxis("top")
+    top_axis.set_xticks([analysis.events[e] / sequence.fps for e in EVENT_NAMES])
+    top_axis.set_xticklabels([e.replace("_", " ") for e in EVENT_NAMES], rotation=45, fontsize=7, ha="left")
+    axes[-1].set_xlabel("time in the swing (s)")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def png_bytes(image_bgr: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".png", image_bgr)
+    if not ok:
+        raise ValueError("could not encode image as PNG")
+    return encoded.tobytes()

@@ -1,0 +1,233 @@
+"""The data contracts shared by the CLI, the device (edge) client and the server.
+
+- `SwingPayload`: what a device sends for one swing (keypoints, not video).
+- `Report`: what an analysis produces (`report.json`), versioned by `REPORT_SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+from datetime import UTC, datetime
+from typing import Literal
+from uuid import UUID
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from swingcoach.pose.base import PoseSequence
+from swingcoach.pose.skeleton import NUM_KEYPOINTS
+from swingcoach.swing.events.base import EVENT_NAMES, SwingEvents
+
+REPORT_SCHEMA_VERSION = "1.0"
+PAYLOAD_SCHEMA_VERSION = "1.0"
+MAX_PAYLOAD_FRAMES = 3600  # 15 s at 240 fps
+
+Handedness = Literal["right", "left"]
+View = Literal["face-on", "down-the-line", "other"]
+
+
+class EventFrames(BaseModel):
+    """The 8 GolfDB events as frame indices, in swing order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: int
+    toe_up: int
+    mid_backswing: int
+    top: int
+    mid_downswing: int
+    impact: int
+    mid_follow_through: int
+    finish: int
+
+    @model_validator(mode="after")
+    def _in_order(self) -> EventFrames:
+        frames = [getattr(self, name) for name in EVENT_NAMES]
+        if any(b < a for a, b in itertools.pairwise(frames)):
+            raise ValueError(f"event frames must be in swing order {EVENT_NAMES}, got {frames}")
+        return self
+
+    @classmethod
+    def from_events(cls, events: SwingEvents) -> EventFrames:
+        return cls(**events.as_dict())
+
+    def to_events(self) -> SwingEvents:
+        return SwingEvents(tuple(getattr(self, name) for name in EVENT_NAMES))
+
+
+class ModelVersions(BaseModel):
+    pose: str | None = None
+    events: str | None = None
+    lift: str | None = None
+    analysis: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Device -> server
+# ---------------------------------------------------------------------------------------------
+
+# Keypoints travel as base64 of little-endian int16 (frames x 17 x 3): a 3 s swing at 30 fps with
+# 3D is ~25 kB of JSON. 2D: x, y in half pixels (+-16383 px) and confidence x 10000; 3D: millimetres.
+# A frame where nobody was found is all MISSING.
+KEYPOINT_SCALE = np.array([2.0, 2.0, 10000.0])
+WORLD_SCALE = np.array([1000.0, 1000.0, 1000.0])
+MISSING = -32768
+_VALUES_PER_FRAME = NUM_KEYPOINTS * 3
+
+
+def pack_points(points: np.ndarray, scale: np.ndarray) -> str:
+    """(T, 17, 3) float with NaN rows -> base64 int16 text."""
+    scaled = np.round(np.nan_to_num(points, nan=0.0) * scale)
+    packed = np.clip(scaled, MISSING + 1, 32767).astype("<i2")
+    packed[np.isnan(points).any(axis=(1, 2))] = MISSING
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def unpack_points(text: str, frames: int, scale: np.ndarray) -> np.ndarray:
+    """base64 int16 text -> (frames, 17, 3) float32 with NaN rows where nobody was found."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise ValueError("is not valid base64") from None
+    if len(raw) != frames * _VALUES_PER_FRAME * 2:
+        raise ValueError(
+            f"holds {len(raw)} bytes; {frames} frames of 17 x 3 int16 need {frames * _VALUES_PER_FRAME * 2}"
+        )
+    packed = np.frombuffer(raw, dtype="<i2").reshape(frames, NUM_KEYPOINTS, 3)
+    points = (packed / scale).astype(np.float32)
+    points[(packed == MISSING).all(axis=(1, 2))] = np.nan
+    return points
+
+
+class SwingPayload(BaseModel):
+    """One swing from a device: COCO-17 keypoints per frame, kilobytes instead of a video.
+
+    `swing_id` is made on the device and is the idempotency key: sending it again is harmless.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal["1.0"] = PAYLOAD_SCHEMA_VERSION
+    swing_id: UUID
+    recorded_at: datetime | None = None
+    fps: float = Field(gt=0, le=1000)
+    width: int = Field(gt=0, le=16384)
+    height: int = Field(gt=0, le=16384)
+    frames: int = Field(ge=3, le=MAX_PAYLOAD_FRAMES)
+    frame_offset: int = Field(default=0, ge=0, description="source frame index of the first row")
+    handedness: Handedness | None = None
+    view: View | None = None
+    keypoints: str = Field(description="base64 int16 (frames, 17, 3): x, y in half pixels, confidence x 1e4")
+    world: str | None = Field(default=None, description="base64 int16 (frames, 17, 3): metric 3D in mm")
+    events: EventFrames | None = Field(default=None, description="device-side events, rows of this payload")
+    device: str | None = Field(default=None, max_length=200)
+    models: ModelVersions = Field(default_factory=ModelVersions)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SwingPayload:
+        try:
+            keypoints = unpack_points(self.keypoints, self.frames, KEYPOINT_SCALE)
+        except ValueError as error:
+            raise ValueError(f"keypoints {error}") from None
+        if np.isnan(keypoints).all():
+            raise ValueError("keypoints: no frame holds a person")
+        if self.world is not None:
+            try:
+                unpack_points(self.world, self.frames, WORLD_SCALE)
+            except ValueError as error:
+                raise ValueError(f"world {error}") from None
+        if self.events is not None and self.events.finish >= self.frames:
+            raise ValueError("events must index rows of this payload")
+        return self
+
+    @classmethod
+    def from_sequence(cls, swing_id: UUID, sequence: PoseSequence, **fields: object) -> SwingPayload:
+        return cls(
+            swing_id=swing_id,
+            fps=sequence.fps,
+            width=sequence.width,
+            height=sequence.height,
+            frames=len(sequence),
+            frame_offset=int(sequence.frame_indices[0]) if len(sequence) else 0,
+            keypoints=pack_points(sequence.keypoints, KEYPOINT_SCALE),
+            world=None if sequence.world is None else pack_points(sequence.world, WORLD_SCALE),
+            **fields,
+        )
+
+    def to_sequence(self) -> PoseSequence:
+        return PoseSequence(
+            keypoints=unpack_points(self.keypoints, self.frames, KEYPOINT_SCALE),
+            fps=self.fps,
+            width=self.width,
+            height=self.height,
+            world=None if self.world is None else unpack_points(self.world, self.frames, WORLD_SCALE),
+            frame_indices=np.arange(self.frames) + self.frame_offset,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Analysis report
+# ---------------------------------------------------------------------------------------------
+
+MetricStatus = Literal["ok", "low", "high", "unavailable"]
+
+
+class MetricResult(BaseModel):
+    label: str
+    value: float | None
+    unit: str
+    event: str
+    range: tuple[float, float]
+    score: float | None = Field(default=None, ge=0, le=100)
+    status: MetricStatus
+    note: str | None = None
+
+
+class Advice(BaseModel):
+    metric: str
+    text: str
+    score: float
+
+
+class PhaseSpan(BaseModel):
+    phase: str
+    start_frame: int
+    end_frame: int
+
+
+class SwingReport(BaseModel):
+    index: int
+    start_frame: int
+    end_frame: int
+    start_time_s: float
+    end_time_s: float
+    handedness: Handedness
+    handedness_score: float
+    view: View
+    events: EventFrames
+    phases: list[PhaseSpan]
+    metrics: dict[str, MetricResult]
+    score: float = Field(ge=0, le=100)
+    advice: list[Advice]
+
+
+class SourceInfo(BaseModel):
+    path: str
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+    duration_s: float
+    rotation: int = 0
+
+
+class Report(BaseModel):
+    """`report.json`: frames are indices into the source video."""
+
+    schema_version: Literal["1.0"] = REPORT_SCHEMA_VERSION
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    source: SourceInfo
+    models: ModelVersions
+    swings: list[SwingReport]

@@ -1,0 +1,141 @@
+"""The FastAPI application: `create_app(settings)`.
+
+Routes: the API under /v1, and /healthz, /readyz, /metrics at the root. The web app
+(`swingcoach.web`) mounts its pages and static files onto the app this returns; it owns every other
+path, so it is mounted after these routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import REGISTRY
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from swingcoach import __version__
+from swingcoach.server.api.main import api_router
+from swingcoach.server.api.routes import ops
+from swingcoach.server.core.config import Settings
+from swingcoach.server.core.logging import configure_logging, get_logger
+from swingcoach.server.db import migrate
+from swingcoach.server.jobs.reaper import Reaper
+from swingcoach.server.middleware import MULTIPART_OVERHEAD, BodySizeLimit, RequestContext
+from swingcoach.server.models import Job, JobStatus
+from swingcoach.server.notify import PostgresListener
+from swingcoach.server.services import build_services
+from swingcoach.web import mount_web
+
+log = get_logger(__name__)
+VIDEO_UPLOAD_PATH = "/v1/swings/video"
+
+
+class JobGauges(Collector):
+    """Queue depth and dead letters, read from the job table at scrape time (the truth)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(
+            "swingcoach_jobs", "Jobs by status (queued + retrying = queue depth)", labels=["status"]
+        )
+        shown = (JobStatus.queued, JobStatus.retrying, JobStatus.running, JobStatus.dead)
+        with self.sessions() as session:
+            counts = dict(
+                session.execute(
+                    select(Job.status, func.count()).where(Job.status.in_(shown)).group_by(Job.status)
+                ).all()
+            )
+        for status in shown:
+            gauge.add_metric([str(status)], counts.get(status, 0))
+        yield gauge
+
+
+def _summarize(errors: list[dict[str, Any]]) -> str:
+    """Pydantic errors as one readable line: 'body.fps: Input should be greater than 0; ...'."""
+    parts = []
+    for error in errors[:3]:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "; ".join(parts) + more
+
+
+async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    # Only location, message and type: inputs can be megabytes of keypoints.
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in error.errors()
+    ]
+    return JSONResponse({"detail": _summarize(errors), "errors": errors}, status_code=422)
+
+
+async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path)
+    return JSONResponse(
+        {"detail": "internal server error; the request id is in X-Request-ID"}, status_code=500
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+        if settings.migrate_on_start:
+            migrate(services.engine)
+        services.notifier.hub.attach(asyncio.get_running_loop())
+        listener = None
+        if services.engine.dialect.name == "postgresql":
+            listener = PostgresListener(settings.resolved_database_url, services.notifier.hub)
+            listener.start()
+        gauges = JobGauges(services.sessions)
+        REGISTRY.register(gauges)
+        services.queue.start()
+        reaper = Reaper(services, settings.reaper_interval_seconds)
+        reaper.start()
+        app.state.services = services
+        log.info(
+            "service started",
+            database=services.engine.dialect.name,
+            storage=type(services.storage).__name__,
+            queue=type(services.queue).__name__,
+            models=services.analyzer.served_versions().model_dump(exclude_none=True),
+        )
+        try:
+            yield
+        finally:
+            reaper.stop()
+            if listener is not None:
+                listener.stop()
+            REGISTRY.unregister(gauges)
+            services.close()
+
+    app = FastAPI(
+        title="swingcoach",
+        version=__version__,
+        summary="Golf swing analysis: keypoint payloads analysed in milliseconds, videos by workers.",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected_error)
+    app.add_middleware(
+        BodySizeLimit,
+        default_limit=settings.max_json_bytes,
+        limits={VIDEO_UPLOAD_PATH: settings.max_video_bytes + MULTIPART_OVERHEAD},
+    )
+    app.add_middleware(RequestContext)
+    app.include_router(api_router, prefix="/v1")
+    app.include_router(ops.router)
+    mount_web(app)
+    return app

@@ -1,0 +1,225 @@
+"""Swings: the device path (analysed here, in the request), video uploads (a job), and the
+golfer's own library. Creating a swing is idempotent on its id, also under concurrent resends:
+the primary key decides, and the loser of the race answers with the winner's row."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from swingcoach.schemas import SwingPayload
+from swingcoach.server.analyze import swing_summary
+from swingcoach.server.core.logging import get_logger
+from swingcoach.server.core.metrics import ANALYSIS_SECONDS, SWINGS_CREATED
+from swingcoach.server.jobs.tasks import VIDEO_JOB
+from swingcoach.server.models import Job, JobStatus, Swing, SwingSource, SwingStatus, User, utcnow
+from swingcoach.server.notify import ANALYSIS_COMPLETE, record_notification
+from swingcoach.server.services import Services
+
+# A device clock may run a little fast; further in the future is a broken clock.
+MAX_CLOCK_SKEW = timedelta(hours=1)
+log = get_logger(__name__)
+
+
+class SwingConflict(ValueError):
+    """The swing id is taken by different content (or by another account)."""
+
+
+class UnknownAccount(LookupError):
+    """The swing names an account that is not in the database."""
+
+
+@dataclass(frozen=True)
+class SwingFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    favorite: bool | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    status: SwingStatus | None = None
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def get_own(session: Session, user_id: uuid.UUID, swing_id: uuid.UUID) -> Swing | None:
+    """The user's swing, or None: another account's swing does not exist as far as the user can tell."""
+    swing = session.get(Swing, swing_id)
+    return swing if swing is not None and swing.user_id == user_id else None
+
+
+def _existing(
+    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, content_sha256: str
+) -> Swing | None:
+    with services.sessions() as session:
+        swing = session.get(Swing, swing_id)
+    if swing is None:
+        return None
+    if swing.user_id != user_id:
+        raise SwingConflict(f"swing_id {swing_id} is already in use; make a new id for a new swing")
+    if swing.content_sha256 != content_sha256:
+        raise SwingConflict(
+            f"swing {swing_id} was already received with different content; a resend must be identical"
+        )
+    return swing
+
+
+def swung_at(recorded_at: datetime | None, now: datetime) -> datetime:
+    if recorded_at is None:
+        return now
+    recorded = recorded_at if recorded_at.tzinfo is not None else recorded_at.replace(tzinfo=UTC)
+    if recorded > now + MAX_CLOCK_SKEW:
+        raise ValueError(f"recorded_at {recorded.isoformat()} is in the future; check the device clock")
+    return recorded
+
+
+def create_device_swing(services: Services, user_id: uuid.UUID, payload: SwingPayload) -> tuple[Swing, bool]:
+    """Analyse and store a device payload; (swing, created). A resend returns the stored swing."""
+    blob = payload.model_dump_json().encode()
+    content = sha256(blob)
+    existing = _existing(services, user_id, payload.swing_id, content)
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    started = time.perf_counter()
+    report, versions = services.analyzer.analyze_payload(payload)
+    ANALYSIS_SECONDS.observe(time.perf_counter() - started)
+    swing = Swing(
+        id=payload.swing_id,
+        user_id=user_id,
+        source=SwingSource.device,
+        status=SwingStatus.done,
+        received_at=now,
+        swung_at=swung_at(payload.recorded_at, now),
+        content_sha256=content,
+        payload=blob,
+        fps=payload.fps,
+        frames=payload.frames,
+        width=payload.width,
+        height=payload.height,
+        device=payload.device,
+        models=versions.model_dump(),
+        report=report.model_dump(mode="json"),
+        **swing_summary(report),
+    )
+    try:
+        with services.sessions.begin() as session:
+            session.add(swing)
+            session.flush()  # a concurrent duplicate fails here, before anything else is written
+            user = session.get_one(User, user_id)
+            data = {"swing_id": str(swing.id), "job_id": None, "status": "done", "swing_ids": [str(swing.id)]}
+            notification = record_notification(
+                session, user, ANALYSIS_COMPLETE, data | {"score": report.score}
+            )
+    except IntegrityError:
+        winner = _existing(services, user_id, payload.swing_id, content)
+        if winner is None:
+            raise UnknownAccount(user_id) from None
+        return winner, False
+    services.notifier.delivered(notification, user)
+    SWINGS_CREATED.labels(SwingSource.device).inc()
+    return swing, True
+
+
+def _latest_job(services: Services, swing: Swing) -> Job:
+    if swing.source != SwingSource.video:
+        raise SwingConflict(f"swing_id {swing.id} is already in use by a keypoint swing; make a new id")
+    with services.sessions() as session:
+        job = session.scalar(select(Job).where(Job.swing_id == swing.id).order_by(Job.created_at.desc()))
+    if job is None:
+        raise SwingConflict(f"swing {swing.id} has no analysis job")
+    return job
+
+
+def create_video_swing(
+    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, video_key: str, content_sha256: str
+) -> tuple[Swing, Job, bool]:
+    """Record an uploaded video and its analysis job in one transaction; (swing, job, created).
+    A resend of the same video under the same id returns the first upload's swing and job."""
+    now = utcnow()
+    swing = Swing(
+        id=swing_id,
+        user_id=user_id,
+        source=SwingSource.video,
+        status=SwingStatus.processing,
+        received_at=now,
+        swung_at=now,
+        content_sha256=content_sha256,
+        video_key=video_key,
+        models={},
+        metrics={},
+        faults=[],
+    )
+    job = Job(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        swing_id=swing_id,
+        kind=VIDEO_JOB,
+        status=JobStatus.queued,
+        attempts=0,
+        max_attempts=services.settings.job_max_attempts,
+        run_after=now,
+        enqueued_at=now,
+        created_at=now,
+        swing_ids=[],
+    )
+    try:
+        with services.sessions.begin() as session:
+            session.add(swing)
+            session.flush()
+            session.add(job)
+    except IntegrityError:
+        winner = _existing(services, user_id, swing_id, content_sha256)
+        if winner is None:
+            raise UnknownAccount(user_id) from None
+        return winner, _latest_job(services, winner), False
+    SWINGS_CREATED.labels(SwingSource.video).inc()
+    return swing, job, True
+
+
+def filtered(user_id: uuid.UUID, where: SwingFilter) -> Select[tuple[Swing]]:
+    query = select(Swing).where(Swing.user_id == user_id)
+    if where.since is not None:
+        query = query.where(Swing.swung_at >= where.since)
+    if where.until is not None:
+        query = query.where(Swing.swung_at < where.until)
+    if where.favorite is not None:
+        query = query.where(Swing.favorite.is_(where.favorite))
+    if where.min_score is not None:
+        query = query.where(Swing.score >= where.min_score)
+    if where.max_score is not None:
+        query = query.where(Swing.score <= where.max_score)
+    if where.status is not None:
+        query = query.where(Swing.status == where.status)
+    return query
+
+
+def list_swings(
+    session: Session, user_id: uuid.UUID, where: SwingFilter, limit: int, offset: int
+) -> tuple[list[Swing], int]:
+    query = filtered(user_id, where)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(query.order_by(Swing.swung_at.desc(), Swing.id).limit(limit).offset(offset))
+    return list(page), total
+
+
+def delete_swing(services: Services, swing: Swing) -> None:
+    """Delete the swing and its jobs; the uploaded video goes once no swing refers to it."""
+    with services.sessions.begin() as session:
+        session.execute(delete(Swing).where(Swing.id == swing.id))
+        still_used = swing.video_key is not None and session.scalar(
+            select(func.count()).where(Swing.video_key == swing.video_key)
+        )
+    if swing.video_key is not None and not still_used:
+        try:
+            services.storage.delete(swing.video_key)
+        except Exception as error:  # an orphan file is harmless; the swing is gone either way
+            log.warning("could not delete stored video", key=swing.video_key, error=str(error))

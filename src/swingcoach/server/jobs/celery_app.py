@@ -1,0 +1,69 @@
+"""Celery wiring: the broker only ever carries job ids; `process_job` does the work.
+
+acks_late + reject_on_worker_lost: a message is acknowledged only after the job ran, so a worker
+killed mid-job leaves it on the broker for another worker. Retries are scheduled by re-publishing
+the same job id with a countdown; the job row counts the attempts and turns `dead` at the limit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from celery import Celery, Task
+
+from swingcoach.server.core.config import Settings
+
+if TYPE_CHECKING:
+    from swingcoach.server.services import Services
+
+TASK_NAME = "swingcoach.process_job"
+# Seconds before a message is tried again when the database itself was unreachable.
+INFRASTRUCTURE_RETRY_S = 5.0
+
+
+def make_celery(settings: Settings, services: Services | None = None) -> Celery:
+    """The Celery app for `settings`. Producers (the API) pass no services; workers build theirs
+    lazily in each worker process, after any fork."""
+    app = Celery("swingcoach", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_default_queue=settings.queue_name,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        # Redis only: an unacknowledged message is handed out again after this long.
+        broker_transport_options={"visibility_timeout": max(3600, 2 * settings.job_lease_seconds)},
+    )
+    state: dict[str, Services] = {} if services is None else {"services": services}
+
+    def current_services() -> Services:
+        if "services" not in state:
+            from swingcoach.server.services import build_services
+
+            state["services"] = build_services(settings, celery=app)
+        return state["services"]
+
+    @app.task(bind=True, name=TASK_NAME, max_retries=None)
+    def process_job_task(self: Task, job_id: str) -> None:
+        from swingcoach.server.jobs.tasks import process_job
+
+        try:
+            delay = process_job(current_services(), uuid.UUID(job_id))
+        except Exception as error:
+            raise self.retry(countdown=INFRASTRUCTURE_RETRY_S, exc=error) from error
+        if delay is not None:
+            raise self.retry(countdown=delay)
+
+    return app
+
+
+def celery_sender(app: Celery):  # type: ignore[no-untyped-def]
+    def send(job_id: uuid.UUID, delay_s: float) -> None:
+        app.send_task(TASK_NAME, args=[str(job_id)], countdown=delay_s or None)
+
+    return send

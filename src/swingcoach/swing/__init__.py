@@ -1,0 +1,1 @@
+"""Swing: find swings in a pose stream, their 8 events, handedness and camera view."""

@@ -1,0 +1,193 @@
+"""One frame iterator for every source: video files, network streams and cameras.
+
+Frames are decoded one at a time, so memory stays bounded however long the video is.
+Rotation metadata (phones record portrait video as rotated landscape) is applied to every frame.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import av
+import cv2
+import numpy as np
+
+from swingcoach.errors import InputError
+
+NETWORK_SCHEMES = ("rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://")
+# A file that yields fewer frames than its header promises, by more than this, is truncated.
+TRUNCATION_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    time_s: float
+    image: np.ndarray  # BGR, uint8, upright
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    source: str
+    fps: float
+    width: int  # upright, after rotation
+    height: int
+    frame_count: int | None  # from the container header; None for live sources
+    rotation: int = 0  # degrees applied to make frames upright
+    codec: str = ""
+
+    @property
+    def duration_s(self) -> float | None:
+        return None if self.frame_count is None else self.frame_count / self.fps
+
+
+def upright(image: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a decoded frame upright given the stream's display rotation (degrees counter-clockwise)."""
+    turns = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_CLOCKWISE}
+    code = turns.get(rotation % 360)
+    return image if code is None else cv2.rotate(image, code)
+
+
+class Closeable(ABC):
+    """Usable in `with`: closes on exit."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class FrameSource(Closeable):
+    info: VideoInfo
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Frame]: ...
+
+
+class FileSource(FrameSource):
+    """Video files (mp4, mov, avi, webm, mkv, ...) and network streams, decoded with FFmpeg (PyAV)."""
+
+    def __init__(self, spec: str | Path) -> None:
+        spec = str(spec)
+        self.is_live = spec.startswith(NETWORK_SCHEMES)
+        if not self.is_live:
+            path = Path(spec)
+            if not path.exists():
+                raise InputError(f"file not found: {spec}")
+            if not path.is_file():
+                raise InputError(f"not a file: {spec}")
+            if path.stat().st_size == 0:
+                raise InputError(f"empty file: {spec}")
+        options = {"rtsp_transport": "tcp"} if spec.startswith("rtsp://") else {}
+        try:
+            self._container = av.open(spec, options=options, timeout=10.0)
+        except (av.FFmpegError, OSError) as exc:
+            raise InputError(f"not a readable video: {spec} ({exc.__class__.__name__})") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise InputError(f"no video stream in {spec}")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        rate = self._stream.average_rate or self._stream.guessed_rate or Fraction(30)
+        rotation = self._probe_rotation()
+        width, height = self._stream.codec_context.width, self._stream.codec_context.height
+        if rotation % 180 == 90:
+            width, height = height, width
+        if width <= 0 or height <= 0:
+            self._container.close()
+            raise InputError(f"not a readable video: {spec} (no frame size)")
+        self.info = VideoInfo(
+            source=spec,
+            fps=float(rate),
+            width=width,
+            height=height,
+            frame_count=None if self.is_live else (self._stream.frames or None),
+            rotation=rotation,
+            codec=self._stream.codec_context.name,
+        )
+
+    def _probe_rotation(self) -> int:
+        """Read the first frame's display rotation, then rewind."""
+        try:
+            first = next(self._container.decode(self._stream))
+        except (av.FFmpegError, StopIteration):
+            raise InputError(f"not a readable video: {self._container.name} (no decodable frame)") from None
+        rotation = round(first.rotation) % 360
+        if not self.is_live:
+            self._container.seek(0, stream=self._stream)
+        return rotation
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        start_pts = None
+        try:
+            for packet_frame in self._container.decode(self._stream):
+                if packet_frame.pts is not None and packet_frame.time_base is not None:
+                    start_pts = packet_frame.pts if start_pts is None else start_pts
+                    time_s = float((packet_frame.pts - start_pts) * packet_frame.time_base)
+                else:
+                    time_s = index / self.info.fps
+                image = upright(packet_frame.to_ndarray(format="bgr24"), self.info.rotation)
+                yield Frame(index, time_s, image)
+                index += 1
+        except av.FFmpegError:
+            raise InputError(
+                f"video is corrupt or truncated after frame {index}: {self.info.source}"
+            ) from None
+        expected = self.info.frame_count
+        if expected and index < expected * (1 - TRUNCATION_TOLERANCE):
+            raise InputError(f"video is truncated: decoded {index} of {expected} frames: {self.info.source}")
+
+    def close(self) -> None:
+        self._container.close()
+
+
+class CameraSource(FrameSource):
+    """A local camera by index (laptop webcam, Raspberry Pi camera through V4L2)."""
+
+    def __init__(self, index: int) -> None:
+        self._capture = cv2.VideoCapture(index)
+        if not self._capture.isOpened():
+            raise InputError(f"camera {index} could not be opened")
+        fps = self._capture.get(cv2.CAP_PROP_FPS) or 30.0
+        self.info = VideoInfo(
+            source=f"camera:{index}",
+            fps=float(fps),
+            width=int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            height=int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            frame_count=None,
+        )
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        start = None
+        while True:
+            ok, image = self._capture.read()
+            if not ok:
+                return
+            now = self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            start = now if start is None else start
+            yield Frame(index, now - start if now > 0 else index / self.info.fps, image)
+            index += 1
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+def open_source(spec: str | int | Path) -> FrameSource:
+    """A camera index ("0", 0), a network URL or a file path."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return CameraSource(int(spec))
+    return FileSource(spec)

@@ -1,0 +1,105 @@
+"""Page routes and static files of the web app, mounted onto the API's FastAPI app."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Scope
+
+from swingcoach import __version__
+from swingcoach.web.browser_models import MODEL_FILE, MODEL_URL, browser_config
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+# Pages are cross-origin isolated so onnxruntime-web may use SharedArrayBuffer (wasm threads);
+# everything they load is same-origin, so nothing else is affected.
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+}
+mimetypes.add_type("text/javascript", ".mjs")
+mimetypes.add_type("application/wasm", ".wasm")
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    name: str  # the template and the ES module in static/js/pages/
+    title: str
+
+
+PAGES = (
+    Page("/", "home", "Home"),
+    Page("/login", "login", "Log in"),
+    Page("/register", "register", "Create an account"),
+    Page("/practice", "practice", "Practice"),
+    Page("/library", "library", "Library"),
+    Page("/swings/{swing_id}", "analysis", "Swing analysis"),
+    Page("/stats", "stats", "Statistics"),
+    Page("/recommendations", "recommendations", "Recommendations"),
+)
+
+
+class PrecompressedStaticFiles(StaticFiles):
+    """Static files where a large asset may be shipped only as NAME.gz: it is served as NAME with
+    Content-Encoding: gzip (every browser accepts it), so the package stays small.
+
+    Every file carries the isolation headers too: a worker script needs its own COEP, or the wasm
+    threads onnxruntime-web starts in workers cannot share the page's memory (they hang)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+        except HTTPException as error:
+            if error.status_code != 404 or not (STATIC / f"{path}.gz").is_file():
+                raise
+            response = await super().get_response(f"{path}.gz", scope)
+            response.headers["content-encoding"] = "gzip"
+            response.headers["content-type"] = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        response.headers.update(ISOLATION_HEADERS)
+        return response
+
+
+def _page_route(
+    templates: Jinja2Templates, page: Page, config: dict[str, Any]
+) -> Callable[[Request], Awaitable[HTMLResponse]]:
+    async def render(request: Request) -> HTMLResponse:
+        context = {"page": page.name, "title": page.title, "config": config, "version": __version__}
+        return templates.TemplateResponse(request, f"{page.name}.html.j2", context, headers=ISOLATION_HEADERS)
+
+    return render
+
+
+def mount_web(app: FastAPI) -> None:
+    """Add the pages, /static and the browser models. Call after the API routes: the web app
+    takes the paths the API leaves free."""
+    templates = Jinja2Templates(directory=HERE / "templates")
+    config = browser_config()
+    for page in PAGES:
+        app.add_api_route(
+            page.path,
+            _page_route(templates, page, config),
+            methods=["GET"],
+            response_class=HTMLResponse,
+            include_in_schema=False,
+            name=f"web-{page.name}",
+        )
+    app.mount("/static", PrecompressedStaticFiles(directory=STATIC), name="static")
+    app.add_api_route(MODEL_URL, pose_model, methods=["GET"], include_in_schema=False, name="web-pose-model")
+
+
+async def pose_model() -> FileResponse:
+    """The student pose model for onnxruntime-web, straight from the pose package."""
+    if not MODEL_FILE.is_file():
+        raise HTTPException(404, f"the pose model {MODEL_FILE.name} is not installed")
+    return FileResponse(MODEL_FILE, media_type="application/octet-stream")

@@ -1,0 +1,103 @@
+// What every page shares: the navigation, the account menu, "analysis complete" notifications
+// (server-sent events) and the upload queue, which keeps draining whichever page is open.
+
+import { api, authUrl, forgetToken, token } from "./api.mjs";
+import { wake } from "./outbox.mjs";
+import * as store from "./store.mjs";
+
+export const analysisEvents = new EventTarget();
+
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.flat().filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+export function toast(message, { href = null, tone = "info", seconds = 8 } = {}) {
+  const body = href ? el("a", { href }, message) : el("span", {}, message);
+  const item = el("div", { class: `toast ${tone}`, role: "status" }, body,
+    el("button", { type: "button", class: "close", "aria-label": "Dismiss", onclick: () => item.remove() }, "×"));
+  document.getElementById("toasts").append(item);
+  setTimeout(() => item.remove(), seconds * 1000);
+  return item;
+}
+
+export const formatScore = (score) => (score === null || score === undefined ? "–" : Math.round(score).toString());
+
+export function formatDate(iso) {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function scoreTone(score) {
+  if (score === null || score === undefined) return "none";
+  return score >= 75 ? "good" : score >= 50 ? "fair" : "poor";
+}
+
+// Give a video box the video's shape; its CSS max-height then also narrows a portrait video.
+export function fitAspect(box, width, height) {
+  box.style.aspectRatio = `${width} / ${height}`;
+  box.style.maxWidth = `calc(${getComputedStyle(box).maxHeight} * ${width / height})`;
+}
+
+function markTab() {
+  const page = document.body.dataset.page;
+  const tab = page === "analysis" ? "library" : page;
+  for (const link of document.querySelectorAll(".tabs a")) {
+    if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
+  }
+}
+
+async function showAccount() {
+  const box = document.getElementById("account");
+  document.getElementById("logout").addEventListener("click", async () => {
+    // Clips and unsent swings stay with the account, not with the next person on this browser.
+    const unsent = (await store.all("outbox")).filter((item) => item.status === "pending").length;
+    if (unsent && !confirm(`${unsent} swing upload${unsent > 1 ? "s are" : " is"} still waiting. Log out and drop ${unsent > 1 ? "them" : "it"}?`)) return;
+    await Promise.all([store.clear("outbox"), store.clear("clips")]);
+    forgetToken();
+    sessionStorage.removeItem("swingcoach.email");
+    location.assign("/");
+  });
+  let email = sessionStorage.getItem("swingcoach.email");
+  if (email === null) {
+    email = (await api("/auth/me")).email;
+    sessionStorage.setItem("swingcoach.email", email);
+  }
+  document.getElementById("account-email").textContent = email;
+  box.hidden = false;
+}
+
+function listen() {
+  const source = new EventSource(authUrl("/events"));
+  const handle = (event) => {
+    const data = JSON.parse(event.data);
+    analysisEvents.dispatchEvent(new CustomEvent("analysis", { detail: data }));
+    const href = data.swing_id ? `/swings/${data.swing_id}` : null;
+    if (data.event === "analysis.complete") {
+      const many = (data.swing_ids ?? []).length > 1 ? ` (${data.swing_ids.length} swings)` : "";
+      const score = data.score === undefined || data.score === null ? "" : ` — score ${formatScore(data.score)}`;
+      toast(`Analysis complete${many}${score}. Open it`, { href, tone: "good" });
+    } else {
+      toast(`Analysis failed: ${data.error ?? "unknown error"}`, { href, tone: "bad" });
+    }
+  };
+  source.addEventListener("analysis.complete", handle);
+  source.addEventListener("analysis.failed", handle);
+  return source;
+}
+
+// Call first thing on every page.
+export function setupLayout() {
+  markTab();
+  document.body.classList.toggle("signed-in", token() !== null);
+  if (token() === null) return;
+  showAccount().catch(() => {});
+  listen();
+  wake();
+}

@@ -1,0 +1,317 @@
+// Analysis of one swing: the clip with the skeleton and event markers, the 8 event frames, score,
+// advice, metrics against tour ranges, and a side-by-side with a tour reference swing.
+
+import { api, authUrl, requireLogin } from "../api.mjs";
+import { scoreRing } from "../charts.mjs";
+import { analysisEvents, el, fitAspect, formatDate, setupLayout, toast } from "../layout.mjs";
+import { drawFigure, drawSkeleton, fitTransform } from "../skeleton.mjs";
+import * as store from "../store.mjs";
+import { deleteSwing, loadPoses } from "../swings.mjs";
+
+setupLayout();
+requireLogin();
+
+const $ = (id) => document.getElementById(id);
+const swingId = decodeURIComponent(location.pathname.split("/").pop());
+const EVENT_NAMES = ["address", "toe_up", "mid_backswing", "top", "mid_downswing", "impact", "mid_follow_through", "finish"];
+const L_HIP = 11, R_HIP = 12, L_SHOULDER = 5, R_SHOULDER = 6;
+const MIRROR = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15];
+const eventLabel = (name) => name.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
+
+// Everything the page draws from: the report, the keypoint rows and where row 0 is on the video.
+const view = { swing: null, report: null, rows: [], payload: null, events: {}, videoBase: 0, hasVideo: false };
+
+const rowTime = (row) => view.videoBase + row / view.payload.fps;
+const timeRow = (t) => Math.max(0, Math.min(view.rows.length - 1, Math.round((t - view.videoBase) * view.payload.fps)));
+
+// The pose of the row, or of the nearest row that has one.
+function nearest(rows, row) {
+  for (let d = 0; d < rows.length; d++) {
+    if (rows[row - d]) return rows[row - d];
+    if (rows[row + d]) return rows[row + d];
+  }
+  return null;
+}
+const nearestPose = (row) => nearest(view.rows, row);
+
+function toggleButton(button, field, labels) {
+  const show = () => {
+    button.setAttribute("aria-pressed", String(view.swing[field]));
+    button.textContent = labels[view.swing[field] ? 1 : 0];
+  };
+  show();
+  button.addEventListener("click", async () => {
+    try {
+      view.swing = { ...view.swing, ...(await api(`/swings/${swingId}`, { method: "PATCH", json: { [field]: !view.swing[field] } })) };
+      show();
+    } catch (error) {
+      toast(error.message, { tone: "bad" });
+    }
+  });
+}
+
+function facts() {
+  const { swing, report } = view;
+  const tempo = report.metrics.tempo_ratio?.value;
+  const rows = [
+    ["Swung", formatDate(swing.swung_at)],
+    ["Golfer", `${report.handedness}-handed`],
+    ["Camera", report.view],
+    ["Tempo", tempo === null || tempo === undefined ? "–" : `${tempo.toFixed(1)} : 1`],
+    ["Source", swing.source === "video" ? "video, analysed on the server" : "keypoints from the camera"],
+    ["Pose model", swing.models.pose ?? "–"],
+    ["Events", swing.models.events ?? "–"],
+  ];
+  $("facts").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+}
+
+function advice() {
+  const items = view.report.advice;
+  $("advice").replaceChildren(...(items.length ? items.map((a) => el("li", {}, a.text)) : [el("li", {}, "Nothing stands out: keep grooving this swing.")]));
+}
+
+function metricsTable() {
+  const body = $("metrics").querySelector("tbody");
+  body.replaceChildren(...Object.entries(view.report.metrics).map(([name, m]) => {
+    const [lo, hi] = m.range;
+    const span = hi - lo || 1;
+    let min = lo - span, max = hi + span;
+    if (m.value !== null) [min, max] = [Math.min(min, m.value - span * 0.1), Math.max(max, m.value + span * 0.1)];
+    const pct = (v) => `${(100 * (v - min)) / (max - min)}%`;
+    const bar = el("div", { class: "range" }, el("div", { class: "band", style: `left:${pct(lo)};width:calc(${pct(hi)} - ${pct(lo)})` }));
+    if (m.value !== null) bar.append(el("div", { class: "mark", style: `left:${pct(m.value)}` }));
+    const unit = m.unit === ":1" ? " : 1" : ` ${m.unit}`;
+    return el("tr", { "data-metric": name, "data-status": m.status },
+      el("td", {}, m.label, el("div", { class: "range-label" }, `at ${m.event}`),
+        m.value === null && m.note ? el("div", { class: "metric-note" }, m.note) : null),
+      el("td", { class: "value" }, m.value === null ? "–" : `${m.value}${unit}`),
+      el("td", {}, bar, el("div", { class: "range-label" }, `${lo} – ${hi}${unit}`)),
+      el("td", {}, m.score === null ? el("span", { class: "muted small" }, "n/a") : `${Math.round(m.score)}`));
+  }));
+}
+
+// --- the clip, or a replay of the keypoints when there is no video --------------------------------
+
+async function videoSource() {
+  const local = await store.get("clips", swingId).catch(() => undefined);
+  if (local?.clip) {
+    view.videoBase = local.clipOffsetS;
+    return { src: URL.createObjectURL(local.clip), note: "Clip recorded in this browser." };
+  }
+  if (view.swing.source === "video") {
+    view.videoBase = view.payload.frame_offset / view.payload.fps;
+    return { src: authUrl(`/swings/${swingId}/video`), note: "The uploaded video." };
+  }
+  return null;
+}
+
+function timeline(onSeek) {
+  const bar = $("timeline");
+  const progress = el("div", { class: "progress" });
+  bar.replaceChildren(progress, ...EVENT_NAMES.map((name) => el("button", {
+    type: "button", title: eventLabel(name), style: `left:${(100 * view.events[name]) / Math.max(1, view.rows.length - 1)}%`,
+    "data-event": name, onclick: () => onSeek(view.events[name]),
+  }, el("span", {}, eventLabel(name)))));
+  return (row) => (progress.style.width = `${(100 * row) / Math.max(1, view.rows.length - 1)}%`);
+}
+
+async function player() {
+  const video = $("clip"), canvas = $("clip-overlay"), player = $("player");
+  const source = await videoSource();
+  const { width, height } = view.payload;
+  fitAspect(player, width, height);
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d");
+  const start = rowTime(0), end = rowTime(view.rows.length - 1);
+  let row = 0, playing = true, last = performance.now();
+  view.hasVideo = source !== null;
+  $("clip-source").textContent = source ? `${source.note} Click an event to jump to it.` : "No video of this swing here: a replay of its keypoints.";
+  const showProgress = timeline((target) => {
+    playing = false;
+    row = target;
+    if (view.hasVideo) {
+      video.pause();
+      video.currentTime = rowTime(target);
+    }
+  });
+  if (source) {
+    video.src = source.src;
+    video.playbackRate = 0.5;
+    video.addEventListener("loadedmetadata", () => (video.currentTime = start), { once: true });
+    video.addEventListener("click", () => (video.paused ? ((playing = true), video.play()) : video.pause()));
+    video.play().catch(() => {});
+  } else {
+    canvas.addEventListener("click", () => (playing = !playing));
+  }
+  const transform = fitTransform(view.rows.filter(Boolean), width, height);
+  const frame = (now) => {
+    if (view.hasVideo) {
+      if (video.currentTime > end || video.currentTime < start - 0.5) video.currentTime = start;
+      row = timeRow(video.currentTime);
+      ctx.clearRect(0, 0, width, height);
+      drawSkeleton(ctx, view.rows[row], undefined, { width: Math.max(2, width / 160) });
+    } else {
+      if (playing) row = (row + ((now - last) / 1000) * view.payload.fps * 0.5) % view.rows.length;
+      drawFigure(canvas, nearestPose(Math.floor(row)), transform);
+    }
+    last = now;
+    showProgress(Math.floor(row));
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
+
+// --- the 8 event frames ------------------------------------------------------------------------
+
+function seek(video, time) {
+  return new Promise((resolve) => {
+    video.addEventListener("seeked", resolve, { once: true });
+    video.currentTime = time;
+  });
+}
+
+async function eventStrip() {
+  const canvases = EVENT_NAMES.map((name) => el("canvas", { width: 240, height: 320, "data-event": name }));
+  $("event-strip").replaceChildren(...EVENT_NAMES.map((name, i) => el("figure", {}, canvases[i], el("figcaption", {}, eventLabel(name)))));
+  const still = view.hasVideo ? el("video", { muted: true, playsinline: true, preload: "auto", src: $("clip").src }) : null;
+  if (still) await new Promise((resolve) => still.addEventListener("loadeddata", resolve, { once: true }));
+  const everyone = fitTransform(view.rows.filter(Boolean), 240, 320);
+  for (const [i, name] of EVENT_NAMES.entries()) {
+    const pose = nearestPose(view.events[name]);
+    const ctx = canvases[i].getContext("2d");
+    if (!still) {
+      drawFigure(canvases[i], pose, everyone);
+      continue;
+    }
+    await seek(still, rowTime(view.events[name]));
+    // A 3:4 window around the golfer, the same for all 8 frames so they line up.
+    const box = swingBox();
+    ctx.fillStyle = "#14261c";
+    ctx.fillRect(0, 0, 240, 320);
+    const scale = Math.min(240 / box.w, 320 / box.h);
+    const ox = (240 - box.w * scale) / 2, oy = (320 - box.h * scale) / 2;
+    ctx.drawImage(still, box.x, box.y, box.w, box.h, ox, oy, box.w * scale, box.h * scale);
+    drawSkeleton(ctx, pose, (p) => [ox + (p[0] - box.x) * scale, oy + (p[1] - box.y) * scale], { width: 2.5 });
+  }
+}
+
+function swingBox() {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const row of view.rows) {
+    for (const p of row ?? []) {
+      if (p[2] < 0.2) continue;
+      [x0, y0, x1, y1] = [Math.min(x0, p[0]), Math.min(y0, p[1]), Math.max(x1, p[0]), Math.max(y1, p[1])];
+    }
+  }
+  const pad = 0.12 * Math.max(x1 - x0, y1 - y0);
+  const x = Math.max(0, x0 - pad), y = Math.max(0, y0 - pad);
+  return { x, y, w: Math.min(view.payload.width, x1 + pad) - x, h: Math.min(view.payload.height, y1 + pad) - y };
+}
+
+// --- side by side with the tour reference --------------------------------------------------------
+
+// Keypoints relative to the hip centre at address, in torso lengths (as the reference file).
+function normalizeRows(rows, addressRow) {
+  const valid = rows.filter(Boolean);
+  const torso = valid.map((r) => Math.hypot((r[L_SHOULDER][0] + r[R_SHOULDER][0] - r[L_HIP][0] - r[R_HIP][0]) / 2,
+    (r[L_SHOULDER][1] + r[R_SHOULDER][1] - r[L_HIP][1] - r[R_HIP][1]) / 2)).sort((a, b) => a - b)[valid.length >> 1];
+  const at = nearestPose(addressRow);
+  const origin = [(at[L_HIP][0] + at[R_HIP][0]) / 2, (at[L_HIP][1] + at[R_HIP][1]) / 2];
+  return rows.map((r) => r && r.map((p) => [(p[0] - origin[0]) / torso, (p[1] - origin[1]) / torso, p[2]]));
+}
+
+// Piecewise-linear map from the golfer's rows to the reference's frames through the 8 events.
+function warp(row, from, to) {
+  const a = EVENT_NAMES.map((n) => from[n]), b = EVENT_NAMES.map((n) => to[n]);
+  if (row <= a[0]) return b[0] + (row - a[0]);
+  for (let i = 1; i < a.length; i++) {
+    if (row <= a[i]) return b[i - 1] + ((row - a[i - 1]) * (b[i] - b[i - 1])) / Math.max(1, a[i] - a[i - 1]);
+  }
+  return b[b.length - 1] + (row - a[a.length - 1]);
+}
+
+async function compare() {
+  const reference = await (await fetch("/static/reference/golfdb_demo.json")).json();
+  const mirror = view.report.handedness !== reference.handedness;
+  const pro = reference.frames.map((f) => (mirror ? MIRROR.map((j) => [-f[j][0], f[j][1], 1]) : f.map((p) => [p[0], p[1], 1])));
+  const you = normalizeRows(view.rows, view.events.address);
+  const youCanvas = $("compare-you"), proCanvas = $("compare-pro");
+  // One scale for both, so body proportions and positions compare directly.
+  const both = fitTransform([...you.filter(Boolean), ...pro], youCanvas.width, youCanvas.height, 0.06);
+  $("pro-caption").textContent = `${reference.name}${mirror ? ", mirrored" : ""}`;
+  const viewNote = view.report.view === reference.view ? "" : ` Your camera was ${view.report.view}, the reference is ${reference.view}: compare timing and body positions loosely.`;
+  $("pro-note").textContent = `The reference is a professional's swing (${reference.view}) from the ${reference.attribution} Both play in step: they reach each of the 8 events together.${viewNote}`;
+  const youEnd = view.rows.length - 1;
+  let start = performance.now();
+  const frame = (now) => {
+    const row = Math.floor((((now - start) / 1000) * view.payload.fps * 0.5) % (youEnd + 1));
+    const proFrame = Math.max(0, Math.min(pro.length - 1, Math.round(warp(row, view.events, reference.events))));
+    drawFigure(youCanvas, nearest(you, row), both);
+    drawFigure(proCanvas, pro[proFrame], both);
+    const phase = EVENT_NAMES.filter((n) => view.events[n] <= row).pop();
+    for (const canvas of [youCanvas, proCanvas]) {
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#cfe3d6";
+      ctx.font = "600 15px system-ui, sans-serif";
+      ctx.fillText(phase ? eventLabel(phase) : "Set-up", 12, 24);
+    }
+    requestAnimationFrame(frame);
+  };
+  start = performance.now();
+  requestAnimationFrame(frame);
+}
+
+// --- the page ------------------------------------------------------------------------------------
+
+async function show() {
+  let swing;
+  try {
+    swing = await api(`/swings/${swingId}`);
+  } catch (error) {
+    $("failed").textContent = error.status === 404 || error.status === 422 ? "This swing does not exist (or was deleted)." : error.message;
+    $("failed").hidden = false;
+    return;
+  }
+  view.swing = swing;
+  $("swing-meta").textContent = `${formatDate(swing.swung_at)} · ${swing.source === "video" ? "video upload" : "from the camera"}`;
+  toggleButton($("favorite"), "favorite", ["☆ Favourite", "★ Favourite"]);
+  toggleButton($("keep"), "keep", ["Keep video", "Video kept"]);
+  if (swing.status === "processing") {
+    $("processing").hidden = false;
+    return;
+  }
+  if (swing.status === "failed" || swing.report === null) {
+    $("failed").textContent = `The analysis failed: ${swing.error ?? "no swing found"}`;
+    $("failed").hidden = false;
+    return;
+  }
+  $("processing").hidden = true;
+  view.report = swing.report;
+  const { payload, rows } = await loadPoses(swingId);
+  view.payload = payload;
+  view.rows = rows;
+  view.events = Object.fromEntries(EVENT_NAMES.map((n) => [n, swing.report.events[n] - payload.frame_offset]));
+  $("analysis").hidden = false;
+  scoreRing($("score"), swing.report.score);
+  facts();
+  advice();
+  metricsTable();
+  await player();
+  await Promise.all([eventStrip(), compare()]);
+  document.body.dataset.ready = "true";
+}
+
+$("delete").addEventListener("click", async () => {
+  if (!confirm("Delete this swing and its analysis? This cannot be undone.")) return;
+  try {
+    await deleteSwing(swingId);
+    location.assign("/library");
+  } catch (error) {
+    toast(error.message, { tone: "bad" });
+  }
+});
+analysisEvents.addEventListener("analysis", ({ detail }) => {
+  if (detail.swing_id === swingId && view.report === null) location.reload();
+});
+show();

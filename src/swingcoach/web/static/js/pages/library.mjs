@@ -1,0 +1,96 @@
+// Library: the golfer's swings, newest first, with thumbnails, favourite, keep and delete.
+
+import { api, requireLogin } from "../api.mjs";
+import { analysisEvents, el, formatDate, formatScore, scoreTone, setupLayout, toast } from "../layout.mjs";
+import { deleteSwing, faultText, thumbnail } from "../swings.mjs";
+
+setupLayout();
+requireLogin();
+
+const PAGE_SIZE = 24;
+const grid = document.getElementById("swing-grid");
+const more = document.getElementById("more");
+let filter = "all", offset = 0, total = 0;
+
+function toggle(swing, field, button, labels) {
+  button.setAttribute("aria-pressed", String(swing[field]));
+  button.textContent = labels[swing[field] ? 1 : 0];
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const updated = await api(`/swings/${swing.id}`, { method: "PATCH", json: { [field]: !swing[field] } });
+      swing[field] = updated[field];
+      button.setAttribute("aria-pressed", String(swing[field]));
+      button.textContent = labels[swing[field] ? 1 : 0];
+      if (field === "favorite" && filter === "favorite" && !swing.favorite) button.closest(".swing-card").remove();
+    } catch (error) {
+      toast(error.message, { tone: "bad" });
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+function card(swing) {
+  const thumb = el("a", { class: "thumb", href: `/swings/${swing.id}`, "aria-label": "Open the analysis" },
+    el("span", { class: "score", "data-tone": scoreTone(swing.score) }, formatScore(swing.score)));
+  thumbnail(swing).then((picture) => thumb.prepend(picture));
+  const status = swing.status === "done" ? null : el("span", { class: "badge" }, swing.status === "processing" ? "analysing…" : "failed");
+  const tempo = swing.tempo_ratio === null ? "" : ` · tempo ${swing.tempo_ratio.toFixed(1)}:1`;
+  const node = el("article", { class: "swing-card", "data-swing-id": swing.id },
+    thumb,
+    el("div", { class: "body" },
+      el("strong", {}, formatDate(swing.swung_at)),
+      el("span", { class: "muted small" }, `${swing.source === "video" ? "video upload" : "from the camera"}${tempo} `, status),
+      el("span", { class: "faults" }, swing.faults.length ? swing.faults.slice(0, 2).map(faultText).join(" · ") : swing.status === "done" ? "no major faults" : "")),
+    el("div", { class: "tools" },
+      toggle(swing, "favorite", el("button", { type: "button", class: "favorite", title: "Favourite", "aria-label": "Favourite" }), ["☆", "★"]),
+      toggle(swing, "keep", el("button", { type: "button", class: "keep", title: "Keep the uploaded video past the retention period" }), ["Keep", "Kept"]),
+      el("button", {
+        type: "button", class: "danger delete", title: "Delete this swing",
+        onclick: async () => {
+          if (!confirm("Delete this swing and its analysis? This cannot be undone.")) return;
+          try {
+            await deleteSwing(swing.id);
+            node.remove();
+            total -= 1;
+            showCount();
+          } catch (error) {
+            toast(error.message, { tone: "bad" });
+          }
+        },
+      }, "Delete")));
+  return node;
+}
+
+function showCount() {
+  document.getElementById("library-count").textContent = total ? `${total} swing${total === 1 ? "" : "s"}` : "";
+  document.getElementById("library-empty").hidden = total > 0;
+}
+
+async function load(reset) {
+  if (reset) {
+    offset = 0;
+    grid.replaceChildren();
+  }
+  const query = new URLSearchParams({ limit: PAGE_SIZE, offset });
+  if (filter === "favorite") query.set("favorite", "true");
+  const page = await api(`/swings?${query}`);
+  total = page.total;
+  offset += page.items.length;
+  grid.append(...page.items.map(card));
+  more.hidden = offset >= total;
+  showCount();
+}
+
+for (const button of document.querySelectorAll("[data-filter]")) {
+  button.addEventListener("click", () => {
+    filter = button.dataset.filter;
+    for (const other of document.querySelectorAll("[data-filter]")) other.setAttribute("aria-pressed", String(other === button));
+    load(true);
+  });
+}
+more.addEventListener("click", () => load(false));
+analysisEvents.addEventListener("analysis", () => load(true));
+load(true);

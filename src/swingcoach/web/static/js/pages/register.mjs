@@ -1,0 +1,5 @@
+import { setupLayout } from "../layout.mjs";
+import { setupAuthForm } from "./auth-form.mjs";
+
+setupLayout();
+setupAuthForm(true);

@@ -1,0 +1,232 @@
+"""The web app end to end in headless Chromium, with a fake camera playing the demo swing video:
+a new golfer registers, practises, the browser finds the swing with its own pose model and uploads
+it, the analysis appears, the statistics update, and the swing is deleted. Screenshots of every page
+(desktop and phone) and the measured figures go to the artefact folder the test prints."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from swingcoach.pipeline import extract_poses
+from swingcoach.pose.base import PoseSequence
+from swingcoach.pose.student import StudentBackend
+from swingcoach.swing.detect import find_swings
+from swingcoach.web.browser_models import BROWSER_PRECISION
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Route
+
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+SWINGS_TO_SEE = 2  # the fake camera loops the one-swing video: each pass is one swing
+# Top and impact are sharp turning points of the hands; the finish is where they come to rest, timed
+# by their speed over 0.4 s, which the browser's lower, uneven pose rate blurs.
+LANDMARK_TOLERANCE_S = {"top": 0.3, "impact": 0.3, "finish": 0.75}
+PASSWORD = "practice makes perfect"
+
+
+def watch(page: Page, errors: list[str]) -> None:
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.set_default_timeout(30_000)
+
+
+def api(page: Page, path: str, method: str = "GET") -> Any:
+    """The API as the page calls it, with the token the page keeps."""
+    return page.evaluate(
+        """async ([path, method]) => {
+            const token = JSON.parse(localStorage.getItem("swingcoach.token")).token;
+            const response = await fetch("/v1" + path, {method, headers: {Authorization: "Bearer " + token}});
+            return response.status === 204 ? null : response.json();
+        }""",
+        [path, method],
+    )
+
+
+def landmarks(sequence: PoseSequence) -> dict[str, float]:
+    """Seconds from the takeaway to the top, impact and finish of the one swing the Python swing
+    finder sees in the sequence."""
+    swings = find_swings(sequence)
+    assert len(swings) == 1, f"the Python swing finder sees {len(swings)} swings in the demo video"
+    (swing,) = swings
+    names = ("top", "impact", "finish")
+    return {name: round((getattr(swing, name) - swing.takeaway) / sequence.fps, 3) for name in names}
+
+
+def test_practice_to_analysis_to_delete(
+    browser: Browser,
+    web_server: str,
+    browser_artifacts: Path,
+    demo_video: Path,
+    demo_poses: PoseSequence,
+) -> None:
+    errors: list[str] = []
+    figures: dict = {}
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    watch(page, errors)
+    shot = lambda name, target=page: target.screenshot(path=browser_artifacts / f"{name}.png", full_page=True)  # noqa: E731
+
+    # A new golfer registers and lands on the practice page.
+    page.goto(f"{web_server}/register")
+    shot("desktop-register")
+    page.fill("input[name=email]", f"golfer{time.time_ns()}@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#submit")
+    page.wait_for_url("**/practice")
+    page.goto(f"{web_server}/stats")
+    page.wait_for_function("document.body.dataset.statsSwings !== undefined")
+    assert page.inner_text("#kpi-swings") == "0"
+
+    # Practice: the camera plays the demo swing in a loop; the browser finds each swing. The network
+    # fails the first upload twice: once before the server, once after it (the answer is lost).
+    uploads: list[str] = []
+
+    def flaky(route: Route) -> None:
+        uploads.append(route.request.method)
+        if len(uploads) == 1:
+            route.abort()
+        elif len(uploads) == 2:
+            route.fetch()
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/v1/swings", flaky)
+    page.goto(f"{web_server}/practice")
+    started = time.monotonic()
+    page.click("#start")
+    page.wait_for_function("document.getElementById('model-status').textContent.includes('onnxruntime-web')")
+    figures["model_load_s"] = round(time.monotonic() - started, 2)
+    fps_samples, shot_taken = [], False
+    deadline = time.monotonic() + 60 + 15 * SWINGS_TO_SEE
+    while True:
+        state = page.evaluate("window.swingcoach")
+        if state["posed"] > 10:
+            fps_samples.append(state["poseFps"])
+        analysed = [s for s in state["swings"] if s["status"] == "analysed"]
+        if not shot_taken and page.locator(".toast").count():
+            shot("desktop-practice")  # the skeleton, the swing list and the "analysis complete" toast
+            shot_taken = True
+        if len(analysed) >= SWINGS_TO_SEE:
+            break
+        assert time.monotonic() < deadline, f"swings seen in the browser: {state['swings']}"
+        time.sleep(0.5)
+    assert "Analysis complete" in page.locator(".toast").first.inner_text()
+    page.click("#stop")
+    state = page.evaluate("window.swingcoach")
+    swings = state["swings"]
+    assert len(swings) == SWINGS_TO_SEE, "one swing per pass of the video, no extra ones"
+    assert len(uploads) >= SWINGS_TO_SEE + 2  # the two failed attempts were retried
+    assert api(page, "/swings")["total"] == SWINGS_TO_SEE  # and the resend made no duplicate
+    figures.update(
+        pose_fps_median=round(statistics.median(fps_samples), 1),
+        pose_fps_min=round(min(fps_samples), 1),
+        pose_fps_max=round(max(fps_samples), 1),
+        inference_ms_median=round(state["inferenceMs"], 1),
+        wasm_threads=state["threads"],
+        camera_frames=state["frames"],
+        posed_frames=state["posed"],
+        upload_attempts=len(uploads),
+        swings=swings,
+    )
+    # The same model and swing finder in Python, on every frame of the video, is the reference;
+    # BlazePose full's keypoints of the demo (the fixture) are reported beside it.
+    student = StudentBackend(precision=BROWSER_PRECISION, runtime="onnx")
+    reference = landmarks(extract_poses(demo_video, student)[0])
+    figures["landmarks_s"] = {"python_student": reference, "python_blazepose_full": landmarks(demo_poses)}
+    for swing in swings:
+        seen = {k: round(v - swing["landmarksS"]["takeaway"], 3) for k, v in swing["landmarksS"].items()}
+        figures["landmarks_s"].setdefault("browser", []).append(seen)
+        for name, expected in reference.items():
+            error = abs(seen[name] - expected)
+            assert error <= LANDMARK_TOLERANCE_S[name], f"browser {seen}, python {reference}"
+        assert swing["frames"] >= 3 * swing["fps"] and swing["score"] is not None
+
+    # The analysis of the first swing: the local clip, the 8 event frames, metrics and the reference.
+    swing_id = swings[0]["swingId"]
+    page.goto(f"{web_server}/swings/{swing_id}")
+    page.wait_for_function("document.body.dataset.ready === 'true'", timeout=60_000)
+    assert "Clip recorded in this browser" in page.inner_text("#clip-source")
+    assert page.evaluate("document.getElementById('clip').readyState") >= 2
+    assert page.locator("#event-strip canvas").count() == 8
+    assert page.locator("#metrics tbody tr").count() >= 10
+    detail = api(page, f"/swings/{swing_id}")
+    shown = math.floor(detail["report"]["score"] + 0.5)  # Math.round, as the page rounds
+    assert page.inner_text("#score").split()[0] == str(shown)
+    figures["server_report"] = {
+        "score": detail["report"]["score"],
+        "events": detail["report"]["events"],
+        "view": detail["report"]["view"],
+        "handedness": detail["report"]["handedness"],
+        "fps": detail["fps"],
+        "frames": detail["frames"],
+    }
+    time.sleep(1.5)  # let the clip and the side-by-side play a little
+    shot("desktop-analysis")
+
+    # Library: both swings with thumbnails; favourite and keep one.
+    page.goto(f"{web_server}/library")
+    page.wait_for_selector(".swing-card img")
+    assert page.locator(".swing-card").count() == SWINGS_TO_SEE
+    first = page.locator(f".swing-card[data-swing-id='{swing_id}']")
+    first.locator("button.favorite").click()
+    first.locator("button.keep").click()
+    first.locator("button.keep[aria-pressed='true']").wait_for()
+    assert api(page, f"/swings/{swing_id}")["favorite"] is True
+    shot("desktop-library")
+
+    # Statistics now count the swings; recommendations and the start page have something to say.
+    page.goto(f"{web_server}/stats")
+    page.wait_for_function(f"document.body.dataset.statsSwings === '{SWINGS_TO_SEE}'")
+    assert page.locator("#chart-score circle").count() >= 1
+    shot("desktop-stats")
+    page.goto(f"{web_server}/recommendations")
+    page.wait_for_selector("#rec-note:not(:empty)")
+    shot("desktop-recommendations")
+    page.goto(f"{web_server}/")
+    page.wait_for_selector("#latest .score")
+    shot("desktop-home")
+
+    # The same pages on a phone-sized screen (same account, same browser storage).
+    storage = context.storage_state()
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, storage_state=storage)
+    small = phone.new_page()
+    watch(small, errors)
+    for name, path, ready in (
+        ("practice", "/practice", None),
+        ("analysis", f"/swings/{swing_id}", "document.body.dataset.ready === 'true'"),
+        ("library", "/library", "document.querySelector('.swing-card .thumb > :is(img, canvas)') !== null"),
+        ("stats", "/stats", "document.body.dataset.statsSwings !== undefined"),
+    ):
+        small.goto(f"{web_server}{path}")
+        if name == "practice":
+            small.click("#start")
+            small.wait_for_function("window.swingcoach.posed > 20", timeout=60_000)
+        else:
+            small.wait_for_function(ready, timeout=60_000)
+        width = small.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the {name} page scrolls sideways"
+        shot(f"phone-{name}", small)
+    phone.close()
+
+    # Delete both swings from the library; the statistics follow.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{web_server}/library")
+    for swing in swings:
+        card = page.locator(f".swing-card[data-swing-id='{swing['swingId']}']")
+        card.locator("button.delete").click()
+        card.wait_for(state="detached")
+    assert page.locator("#library-empty").is_visible()
+    assert api(page, "/swings")["total"] == 0
+    page.goto(f"{web_server}/stats")
+    page.wait_for_function("document.body.dataset.statsSwings === '0'")
+    context.close()
+
+    (browser_artifacts / "figures.json").write_text(json.dumps(figures, indent=1))
+    print(json.dumps({k: v for k, v in figures.items() if k != "swings"}, indent=1))
+    assert not errors, errors
