@@ -152,27 +152,26 @@ class FaultCount(BaseModel):
     share: float = Field(description="Fraction of the swings in the period with this fault.")
 
 
-class StatsBucket(BaseModel):
+class SwingSummary(BaseModel):
+    """What a period's swings add up to: shared by the whole range and each of its buckets."""
+
     start: datetime
     end: datetime
     swings: int
     score_mean: float | None
     score_best: float | None
     tempo_ratio_mean: float | None
+
+
+class StatsBucket(SwingSummary):
     metrics: dict[str, float] = Field(description="Mean of each metric measured in the bucket.")
     top_faults: list[FaultCount]
 
 
-class Stats(BaseModel):
+class Stats(SwingSummary):
     range: Literal["day", "week", "month"]
     bucket: Literal["hour", "day"]
     timezone: str
-    start: datetime
-    end: datetime
-    swings: int
-    score_mean: float | None
-    score_best: float | None
-    tempo_ratio_mean: float | None
     metrics: dict[str, MetricStat]
     top_faults: list[FaultCount]
     buckets: list[StatsBucket]
