@@ -179,3 +179,38 @@ def test_a_failing_section_keeps_the_others(monkeypatch: pytest.MonkeyPatch, tmp
     assert results["accuracy"]["pose"] == {"failed": "KeyError: 'fp16_onnx_bytes'"}
     assert results["devices"][0]["results"]  # the section after it still ran
     assert "Failed: KeyError: 'fp16_onnx_bytes'." in (out / MARKDOWN).read_text()
+
+
+def test_update_reruns_sections_into_the_report(results: dict, report: Path, tmp_path: Path) -> None:
+    """`--update` lays the sections run now over the report in OUT: the other figures stay and both
+    commands are named."""
+    out = tmp_path / "report"
+    write_report(results, out)
+    done = runner.invoke(
+        app,
+        [
+            "bench",
+            "all",
+            "--quick",
+            "--only",
+            "models",
+            "--data",
+            str(tmp_path),
+            "--out",
+            str(out),
+            "--update",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    updated = json.loads((out / JSON).read_text())
+    assert updated["speed"] == results["speed"] and updated["accuracy"] == results["accuracy"]
+    assert [d["name"] for d in updated["devices"]] == ["this machine"]
+    latest = f"swingcoach bench all --data {tmp_path} --out {out} --quick --only models --update"
+    assert updated["commands"] == [results["command"], latest]
+    assert set(updated["seconds"]) == {"lift", "speed", "models"}
+    text = (out / MARKDOWN).read_text()
+    assert f"`{results['command']}` then `{latest}`" in text
+    missing = runner.invoke(
+        app, ["bench", "all", "--only", "models", "--out", str(tmp_path / "none"), "--update"]
+    )
+    assert missing.exit_code == 2 and "no benchmark report" in missing.output

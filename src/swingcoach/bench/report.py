@@ -51,7 +51,7 @@ def header(results: dict) -> list[str]:
     lines = [
         "# swingcoach benchmarks",
         "",
-        f"Produced by `{results['command']}` on {results['created'][:10]} "
+        f"Produced by {' then '.join(f'`{c}`' for c in commands(results))} on {results['created'][:10]} "
         f"({results['created'][11:16]} UTC; swingcoach {results['swingcoach']}{commit}).",
     ]
     if git.get("uncommitted_models"):
@@ -399,7 +399,7 @@ def reproduce(results: dict) -> list[str]:
         "## Reproduce",
         "",
         "```bash",
-        results["command"],
+        *commands(results),
         "swingcoach export device-kit kit/   # then on a device: python3 kit/benchmark.py",
         "swingcoach bench merge <this folder> results_<device>.json",
         "```",
@@ -555,6 +555,24 @@ def load_device_results(path: Path) -> dict:
     if not isinstance(results, dict) or results.get("schema") != RESULTS_SCHEMA or "results" not in results:
         raise InputError(f"not a device-kit results file ({RESULTS_SCHEMA}): {path}")
     return results
+
+
+def commands(results: dict) -> list[str]:
+    """The commands that made the report: one, or the runs of `bench all --update` in order."""
+    return results.get("commands") or [results["command"]]
+
+
+def merge_sections(previous: dict, latest: dict) -> dict:
+    """`latest` (a run of some sections) laid over an earlier report: the sections it ran replace
+    theirs, the others' figures stay; both commands are kept, in order."""
+    ran = set(latest["seconds"])
+    merged = {**previous, **{k: v for k, v in latest.items() if k not in ("accuracy", "failed", "seconds")}}
+    merged["commands"] = [*commands(previous), latest["command"]]
+    merged["quick"] = previous["quick"] or latest["quick"]
+    merged["accuracy"] = {**previous["accuracy"], **latest["accuracy"]}
+    merged["seconds"] = {**previous["seconds"], **latest["seconds"]}
+    merged["failed"] = {k: v for k, v in previous["failed"].items() if k not in ran} | latest["failed"]
+    return merged
 
 
 def merge_devices(results: dict, devices: list[dict]) -> dict:

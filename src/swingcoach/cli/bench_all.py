@@ -60,12 +60,24 @@ def bench_all(
         list[Path] | None,
         typer.Option(help="Results JSON of the device kit's benchmark.py, added as columns (repeatable)."),
     ] = None,
+    update: Annotated[
+        bool,
+        typer.Option(
+            help="Add the sections run now to the report already in OUT, keeping its other figures."
+        ),
+    ] = False,
 ) -> None:
     """Every benchmark in one run: event PCE (4-fold CV) and phase accuracy, lifter MPJPE, student
     PCK@0.2 (fp32 and int8), the five-stage speed test per backend and device profile, and the
     model latencies of the device kit; writes OUT/benchmarks.md, benchmarks.json and plots.
     About 1 to 1.5 hours on 2 cores (the event folds are trained); --quick about 15 minutes."""
-    from swingcoach.bench.report import load_device_results, merge_devices, write_report
+    from swingcoach.bench.report import (
+        load_device_results,
+        load_report,
+        merge_devices,
+        merge_sections,
+        write_report,
+    )
     from swingcoach.bench.speed import FULL, QUICK
     from swingcoach.bench.suite import SECTIONS, run_suite, step_count
 
@@ -75,9 +87,11 @@ def bench_all(
         _fail(ValueError(f"unknown section {sorted(unknown)[0]!r}; choose from {', '.join(SECTIONS)}"))
     command = f"swingcoach bench all --data {data} --out {out}" + (" --quick" if quick else "")
     command += "".join(f" --only {s}" for s in SECTIONS if only and s in sections)
+    command += " --update" if update else ""
     plan = QUICK if quick else FULL
     try:
         devices = [load_device_results(path) for path in device_results or []]
+        previous = load_report(out) if update else None
     except SwingcoachError as error:
         _fail(error)
         return
@@ -94,6 +108,8 @@ def bench_all(
                 progress.update(task, advance=1, description=f"done: {step}")
 
             results = run_suite(data, quick, sections, command, advance, log)
+        if previous is not None:
+            results = merge_sections(previous, results)
         results = merge_devices(results, devices)
         written = write_report(results, out)
     except (SwingcoachError, ValueError) as error:
