@@ -46,6 +46,10 @@ def train_pose(
     max_minutes: Annotated[
         float, typer.Option(help="Stop after this long with a checkpoint; the same command continues.")
     ] = 40.0,
+    init: Annotated[
+        Path | None,
+        typer.Option(help="Start from the weights of this checkpoint (best.pt): a further training cycle."),
+    ] = None,
 ) -> None:
     """Distil the student pose model from BlazePose on LSPET + golf frames (labels the data first)."""
     import logging
@@ -64,6 +68,7 @@ def train_pose(
         lr=lr,
         teacher_weight=teacher_weight,
         seed=seed,
+        init=str(init) if init else None,
     )
     try:
         best = train(data, cache, out, config, max_minutes)

@@ -95,7 +95,8 @@ def export_student(
     cache: Path,
     calibration_count: int = 256,
 ) -> list[Path]:
-    """Write the fp32 model in `format` (and the INT8 one with `int8`) plus student.json."""
+    """Write the fp32 model in `format` (and the INT8 one with `int8`), its weights (student.pt)
+    and student.json."""
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
     model, state = load_student(checkpoint)
@@ -114,4 +115,6 @@ def export_student(
         written = [convert_tflite(model, example, fp32)]
         if calibration is not None:
             written.append(convert_tflite(model, example, quantized, calibration, float_modules=HEADS))
-    return [*written, write_card(out_dir, checkpoint, model, state)]
+    weights = out_dir / "student.pt"  # the graphs' source, for the parity tests and fine-tuning
+    torch.save({k: state[k] for k in ("config", "weights", "epoch", "val_pck02")}, weights)
+    return [*written, weights, write_card(out_dir, checkpoint, model, state)]

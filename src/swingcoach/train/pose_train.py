@@ -66,6 +66,7 @@ class TrainConfig:
     validation_images: int = 400  # LSPET training images kept out of training to pick the epoch
     golf_repeats: int = 2  # golf frames are few: each appears this many times an epoch
     seed: int = 0
+    init: str | None = None  # start from this checkpoint's weights (a further cycle), not at random
 
     @property
     def input_size(self) -> int:
@@ -190,6 +191,9 @@ def train(data_dir: Path, cache: Path, out_dir: Path, config: TrainConfig, max_m
     steps_per_epoch = len(training) // config.batch_size
 
     model = StudentPoseNet(config.student())
+    if state is None and config.init:
+        model.load_state_dict(torch.load(config.init, weights_only=False)["weights"])
+        log.info("starting from the weights of %s", config.init)
     ema = AveragedModel(model, avg_fn=ema_update, use_buffers=True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
