@@ -152,7 +152,7 @@ class FaultCount(BaseModel):
     share: float = Field(description="Fraction of the swings in the period with this fault.")
 
 
-class SwingSummary(BaseModel):
+class PeriodSummary(BaseModel):
     """What a period's swings add up to: shared by the whole range and each of its buckets."""
 
     start: datetime
@@ -163,12 +163,12 @@ class SwingSummary(BaseModel):
     tempo_ratio_mean: float | None
 
 
-class StatsBucket(SwingSummary):
+class StatsBucket(PeriodSummary):
     metrics: dict[str, float] = Field(description="Mean of each metric measured in the bucket.")
     top_faults: list[FaultCount]
 
 
-class Stats(SwingSummary):
+class Stats(PeriodSummary):
     range: Literal["day", "week", "month"]
     bucket: Literal["hour", "day"]
     timezone: str
