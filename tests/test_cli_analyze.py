@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_video
+from media_files import write_video
 from swingcoach.cli.app import app
 from swingcoach.schemas import Report
 from swingcoach.swing.events import EVENT_NAMES

@@ -21,7 +21,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import write_video
+from media_files import write_video
 from swingcoach.edge.outbox import Outbox
 from swingcoach.edge.sender import AuthError, Backoff, Sender, ServerClient
 from swingcoach.pose.base import PoseSequence

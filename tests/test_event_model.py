@@ -3,6 +3,7 @@ and handedness invariance, and (with ../shared/data) its PCE and phone-swing pha
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from pathlib import Path
@@ -139,7 +140,9 @@ def test_learned_detector_is_the_default() -> None:
     assert DEFAULT_DETECTOR == "learned"
     detector = create_event_detector()
     assert isinstance(detector, LearnedEventDetector)
-    assert detector.version == DEFAULT_MODEL.stem
+    # The version names the file and its content: a retrained model is a new version.
+    digest = hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest()[:8]
+    assert detector.version == f"{DEFAULT_MODEL.stem}-{digest}"
 
 
 def test_events_command_uses_the_learned_detector(tmp_path: Path, demo_poses: PoseSequence) -> None:

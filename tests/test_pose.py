@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FIXTURES
+from media_files import FIXTURES
 from swingcoach.pose import create_backend
 from swingcoach.pose.blazepose import BlazePoseBackend
 from swingcoach.pose.detector import Detection, PersonDetector, ssd_anchors
@@ -121,7 +121,7 @@ def test_the_golfer_stays_tracked_when_someone_walks_through(tmp_path: Path, dem
     walks in on the right. Every pose must stay on the golfer."""
     import cv2
 
-    from conftest import write_video
+    from media_files import write_video
 
     with open_source(demo_video) as source:
         frames = [f.image for f in source][:120]

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import write_video
+from media_files import write_video
 from swingcoach.errors import InputError
 from swingcoach.video import VideoWriter, open_source
 

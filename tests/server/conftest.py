@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -165,6 +166,17 @@ def service(request: pytest.FixtureRequest) -> Service:
 @pytest.fixture(scope="session")
 def demo_sequence() -> PoseSequence:
     return PoseSequence.load(FIXTURES / "golfdb_demo_poses.npz")
+
+
+@pytest.fixture(scope="session")
+def rushed_sequence(demo_sequence: PoseSequence) -> PoseSequence:
+    """The demo swing with two of every three backswing frames (address to top) left out: a
+    rushed backswing, a fault (tempo ratio about 1.2 : 1) that statistics and recommendations see."""
+    keep = np.concatenate([np.arange(50), np.arange(50, 119, 3), np.arange(119, len(demo_sequence))])
+    world = None if demo_sequence.world is None else demo_sequence.world[keep]
+    return PoseSequence(
+        demo_sequence.keypoints[keep], demo_sequence.fps, demo_sequence.width, demo_sequence.height, world
+    )
 
 
 @pytest.fixture

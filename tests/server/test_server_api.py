@@ -22,6 +22,7 @@ import pytest
 from server.live_service import PASSWORD, SECRET, Service, concurrently, expired_token, read_events
 from swingcoach.schemas import SwingPayload, SwingReport
 from swingcoach.server.core.security import create_access_token
+from swingcoach.swing.events import create_event_detector
 
 MakePayload = Callable[..., SwingPayload]
 
@@ -62,7 +63,10 @@ def test_device_swing_is_analysed_in_the_request_and_stored(
     report = SwingReport.model_validate(body["report"])
     assert 0 <= report.score <= 100 and report.score == body["score"]
     assert report.events.address < report.events.top < report.events.impact < report.events.finish
-    assert body["models"]["events"] == "rules-1" and body["models"]["analysis"] == "metrics-1"
+    assert (
+        body["models"]["events"] == create_event_detector().version
+        and body["models"]["analysis"] == "metrics-1"
+    )
     assert body["tempo_ratio"] == report.metrics["tempo_ratio"].value
     assert body["swung_at"].startswith("2025-05-01T09:30:00")
     assert body["frames"] == payload.frames and body["device"] == "test-phone"
@@ -339,7 +343,7 @@ def test_webhook_receives_signed_events(service: Service, make_payload: MakePayl
 
 
 def test_stats_and_recommendations_follow_the_stored_analyses(
-    service: Service, make_payload: MakePayload, demo_sequence: Any
+    service: Service, make_payload: MakePayload, rushed_sequence: Any
 ) -> None:
     client = service.client()
     empty = client.http.get("/v1/recommendations").json()
@@ -354,7 +358,7 @@ def test_stats_and_recommendations_follow_the_stored_analyses(
     ]
     bodies = []
     for i, recorded_at in enumerate(when):
-        sequence = demo_sequence.mirrored() if i == 1 else demo_sequence
+        sequence = rushed_sequence.mirrored() if i == 1 else rushed_sequence
         payload = SwingPayload.from_sequence(uuid.uuid4(), sequence, recorded_at=recorded_at)
         response = client.post_swing(payload)
         assert response.status_code == 201
@@ -388,7 +392,7 @@ def test_stats_and_recommendations_follow_the_stored_analyses(
             assert all_faults.count(fault) / 4 >= 0.25
         share = max(all_faults.count(f) for f in item["faults"]) / 4
         assert item["relevance"] == pytest.approx(share)
-    assert advice["items"], "the demo swing has recurring faults, so something is recommended"
+    assert advice["items"], "the rushed swing has recurring faults, so something is recommended"
 
 
 def test_models_health_readiness_and_metrics(service: Service, make_payload: MakePayload) -> None:
@@ -396,7 +400,10 @@ def test_models_health_readiness_and_metrics(service: Service, make_payload: Mak
     assert (
         models["models"]["pose"].startswith("blazepose-lite") and models["pose_backend"] == "mediapipe-lite"
     )
-    assert models["models"]["events"] == "rules-1" and models["payload_schema_version"] == "1.0"
+    assert (
+        models["models"]["events"] == create_event_detector().version
+        and models["payload_schema_version"] == "1.0"
+    )
     assert httpx.get(f"{service.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{service.url}/readyz").json()
     assert ready["database"] == "ok" and ready["storage"] == "ok"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from server.live_service import Service, job_finished, read_events
 from swingcoach.schemas import SwingPayload, SwingReport
+from swingcoach.swing.events import create_event_detector
 
 
 def test_video_upload_is_analysed_by_a_worker(service: Service, demo_video: Path) -> None:
@@ -39,7 +40,10 @@ def test_video_upload_is_analysed_by_a_worker(service: Service, demo_video: Path
     swing = client.http.get(f"/v1/swings/{swing_id}").json()
     report = SwingReport.model_validate(swing["report"])
     assert swing["status"] == "done" and swing["score"] == report.score
-    assert swing["models"]["pose"].startswith("blazepose-lite") and swing["models"]["events"] == "rules-1"
+    assert (
+        swing["models"]["pose"].startswith("blazepose-lite")
+        and swing["models"]["events"] == create_event_detector().version
+    )
     assert swing["job"]["id"] == job_id
     payload = SwingPayload.model_validate_json(client.http.get(f"/v1/swings/{swing_id}/payload").content)
     assert payload.frames == report.end_frame - report.start_frame + 1 and payload.world is not None

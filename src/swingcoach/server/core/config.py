@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from swingcoach.swing.events import DEFAULT_DETECTOR
+
 MiB = 1024 * 1024
 
 
@@ -57,7 +59,9 @@ class Settings(BaseSettings):
     max_video_bytes: int = Field(default=200 * MiB, gt=0, description="Largest video upload.")
 
     pose_backend: str = Field(default="mediapipe-full", description="Pose model of the video path.")
-    event_detector: str = "rules"
+    event_detector: str = Field(
+        default=DEFAULT_DETECTOR, description="Swing event detector (swingcoach events)."
+    )
     inference_threads: int = Field(default=1, ge=1, le=16)
 
     embedded_workers: int = Field(default=1, ge=0, le=16, description="In-process job threads (no broker).")

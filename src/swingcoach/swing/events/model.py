@@ -19,6 +19,7 @@ events and of the phases they imply.
 
 from __future__ import annotations
 
+import hashlib
 from functools import cached_property
 from pathlib import Path
 
@@ -131,7 +132,11 @@ class LearnedEventDetector:
     def __init__(self, model: Path = DEFAULT_MODEL, threads: int = 1) -> None:
         self.model = model
         self.threads = threads
-        self.version = model.stem
+
+    @cached_property
+    def version(self) -> str:
+        """The model file's name and content: a retrained model gets a new version."""
+        return f"{self.model.stem}-{hashlib.sha256(self.model.read_bytes()).hexdigest()[:8]}"
 
     @cached_property
     def session(self) -> InferenceSession:
