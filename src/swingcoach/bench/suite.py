@@ -226,7 +226,7 @@ def accuracy_or_skipped(
 
 
 def git_state() -> dict | None:
-    """The commit the code ran from, whether tracked files differed from it, and which of the
+    """The commit the code ran from, whether tracked code (src/, pyproject.toml) differed from it, and which of the
     models it measured are not committed."""
     from swingcoach.export.device_kit import kit_sources
 
@@ -239,7 +239,8 @@ def git_state() -> dict | None:
 
     try:
         head = git("rev-parse", "--short", "HEAD")
-        changed = git("status", "--porcelain", "--untracked-files=no")
+        # Only what the figures depend on: a report rewriting docs/ is not a change to the code.
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", "src", "pyproject.toml")
         tracked = set(git("ls-files", "-z", "src").split("\0"))
     except (OSError, subprocess.CalledProcessError):
         return None  # not a git checkout (an installed package)
