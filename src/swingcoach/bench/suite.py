@@ -226,8 +226,8 @@ def accuracy_or_skipped(
 
 
 def git_state() -> dict | None:
-    """The commit the code ran from, whether tracked code (src/, pyproject.toml) differed from it, and which of the
-    models it measured are not committed."""
+    """The commit the code ran from, whether the tracked code (src/, pyproject.toml) differed from
+    it, and which of the models it measured are not committed."""
     from swingcoach.export.device_kit import kit_sources
 
     repo = Path(__file__).resolve().parents[3]
