@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cv2
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from swingcoach.bench.report import (
     JSON,
@@ -138,11 +138,14 @@ def test_bench_all_rejects_bad_options_before_measuring(tmp_path: Path) -> None:
     assert not (tmp_path / "r").exists()
 
 
+def quick_bench_all(data: Path, out: Path, *options: str) -> Result:
+    """`swingcoach bench all --quick` with the given sections (`--only`) and options."""
+    return runner.invoke(app, ["bench", "all", "--quick", "--data", str(data), "--out", str(out), *options])
+
+
 def test_bench_all_command_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "report"
-    done = runner.invoke(
-        app, ["bench", "all", "--quick", "--only", "models", "--data", str(tmp_path), "--out", str(out)]
-    )
+    done = quick_bench_all(tmp_path, out, "--only", "models")
     assert done.exit_code == 0, done.output
     results = json.loads((out / JSON).read_text())
     assert results["command"] == f"swingcoach bench all --data {tmp_path} --out {out} --quick --only models"
@@ -156,22 +159,7 @@ def test_a_failing_section_keeps_the_others(monkeypatch: pytest.MonkeyPatch, tmp
 
     monkeypatch.setattr("swingcoach.bench.suite.pose_section", broken)
     out = tmp_path / "report"
-    done = runner.invoke(
-        app,
-        [
-            "bench",
-            "all",
-            "--quick",
-            "--only",
-            "pose",
-            "--only",
-            "models",
-            "--data",
-            str(tmp_path),
-            "--out",
-            str(out),
-        ],
-    )
+    done = quick_bench_all(tmp_path, out, "--only", "pose", "--only", "models")
     assert done.exit_code == 1
     assert "sections failed" in done.output and "KeyError" in done.output
     results = json.loads((out / JSON).read_text())
@@ -186,21 +174,7 @@ def test_update_reruns_sections_into_the_report(results: dict, report: Path, tmp
     commands are named."""
     out = tmp_path / "report"
     write_report(results, out)
-    done = runner.invoke(
-        app,
-        [
-            "bench",
-            "all",
-            "--quick",
-            "--only",
-            "models",
-            "--data",
-            str(tmp_path),
-            "--out",
-            str(out),
-            "--update",
-        ],
-    )
+    done = quick_bench_all(tmp_path, out, "--only", "models", "--update")
     assert done.exit_code == 0, done.output
     updated = json.loads((out / JSON).read_text())
     assert updated["speed"] == results["speed"] and updated["accuracy"] == results["accuracy"]
