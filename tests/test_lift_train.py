@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
-from swingcoach.pose.lift import H36M_AT_INPUT, H36M_MIRROR, INPUT_MIRROR, Lifter, window_indices  # noqa: E402
+from swingcoach.pose.lift import H36M_AT_INPUT, Lifter, mirror_h36m, mirror_windows, window_indices  # noqa: E402
 from swingcoach.train.h36m import Take  # noqa: E402
 from swingcoach.train.lift import (  # noqa: E402
     LifterConfig,
@@ -111,10 +111,9 @@ def test_export_writes_models_the_runtime_reads(tmp_path: Path) -> None:
     )
     fp32, int8 = export(checkpoint, tmp_path, synthetic_takes(), "tiny", calibration_windows=512)
     windows = np.random.default_rng(3).normal(size=(5, 9, 12, 2)).astype(np.float32)
-    mirrored = windows[:, :, INPUT_MIRROR] * np.array([-1, 1], dtype=np.float32)
     with torch.no_grad():
         direct = model(torch.from_numpy(windows)).numpy()
-        back = model(torch.from_numpy(mirrored)).numpy()[:, H36M_MIRROR] * np.array([-1, 1, 1], np.float32)
+        back = mirror_h36m(model(torch.from_numpy(mirror_windows(windows))).numpy())
     expected = (direct + back) / 2  # the runtime averages each window with its mirror image
     runtime = Lifter(fp32)
     assert runtime.receptive_field == 9 and not runtime.causal

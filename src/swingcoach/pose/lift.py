@@ -86,6 +86,17 @@ H36M_MIRROR = np.array(
     ]
 )
 
+
+def mirror_windows(windows: np.ndarray) -> np.ndarray:
+    """(..., 12, 2) normalised input joints as their mirror image (left/right swapped, x negated)."""
+    return windows[..., INPUT_MIRROR, :] * np.array([-1, 1], dtype=windows.dtype)
+
+
+def mirror_h36m(poses: np.ndarray) -> np.ndarray:
+    """(..., 17, 3) Human3.6M joints as their mirror image (left/right swapped, x negated)."""
+    return poses[..., H36M_MIRROR, :] * np.array([-1, 1, 1], dtype=poses.dtype)
+
+
 # Bones whose mean 2D length sets the input scale (input indices). The shoulder and hip widths are
 # left out: they shrink to nothing when the body turns side-on.
 _SCALE_BONES = [
@@ -224,10 +235,8 @@ class Lifter:
         return np.concatenate(out) if out else np.zeros((0, NUM_H36M, 3), np.float32)
 
     def _run_mirrored(self, windows: np.ndarray) -> np.ndarray:
-        mirrored = windows[:, :, INPUT_MIRROR] * np.array([-1, 1], dtype=np.float32)
-        both = self.session.run(np.concatenate([windows, mirrored]))[0]
-        back = both[len(windows) :, H36M_MIRROR] * np.array([-1, 1, 1], dtype=np.float32)
-        return (both[: len(windows)] + back) / 2
+        both = self.session.run(np.concatenate([windows, mirror_windows(windows)]))[0]
+        return (both[: len(windows)] + mirror_h36m(both[len(windows) :])) / 2
 
     def lift_h36m(self, normalized: np.ndarray, fps: float) -> np.ndarray:
         """(T, 12, 2) normalised input joints of one sequence -> (T, 17, 3) H36M joints in metres."""

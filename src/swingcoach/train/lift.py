@@ -31,11 +31,11 @@ from torch import nn
 from swingcoach.bench.lift import LiftScores, evaluate
 from swingcoach.export.onnx import export_onnx, quantize_int8
 from swingcoach.pose.lift import (
-    H36M_MIRROR,
     INPUT_JOINTS,
-    INPUT_MIRROR,
     NUM_H36M,
     TRAIN_FPS,
+    mirror_h36m,
+    mirror_windows,
     normalize_input,
     window_indices,
 )
@@ -207,11 +207,9 @@ class WindowSampler:
         if self.guides is not None:
             guide = np.where(from_sh[:, None, None], self.guides["sh"][targets], self.guides["gt"][targets])
         flip = rng.random(size) < 0.5
-        x[flip] = x[flip][:, :, INPUT_MIRROR]
-        x[flip, ..., 0] *= -1
+        x[flip] = mirror_windows(x[flip])
         for target in (y, guide) if guide is not None else (y,):
-            target[flip] = target[flip][:, H36M_MIRROR]
-            target[flip, ..., 0] *= -1
+            target[flip] = mirror_h36m(target[flip])
         return torch.from_numpy(x), torch.from_numpy(y), None if guide is None else torch.from_numpy(guide)
 
     def predict_all(self, model: TemporalLifter, source: str) -> np.ndarray:
