@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from media_files import FIXTURES
 from server.live_service import (
-    FIXTURES,
     TEST_BROKER,
     TEST_DATABASES,
     Process,

@@ -24,7 +24,6 @@ from sqlalchemy import Engine, create_engine, text
 from swingcoach.schemas import SwingPayload
 from swingcoach.server.core.security import create_access_token
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 SECRET = "test-secret-key-not-for-production"
 PASSWORD = "correct horse battery"
 STARTUP_S = 90.0

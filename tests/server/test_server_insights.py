@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.live_service import FIXTURES
+from media_files import FIXTURES
 from swingcoach.analysis.reference import load_references
 from swingcoach.analysis.swing import analyze_swing
 from swingcoach.pose.base import PoseSequence
