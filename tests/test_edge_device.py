@@ -31,7 +31,7 @@ from swingcoach.edge.settings import EdgeSettings
 from swingcoach.pose.base import PoseFrame, PoseSequence
 from swingcoach.pose.skeleton import K
 from swingcoach.schemas import SwingPayload
-from swingcoach.swing.detect import State
+from swingcoach.swing.detect import DetectorSettings, State
 from swingcoach.video.source import Frame, VideoInfo, open_source
 
 DEMO_IMPACT = 142  # seen frame by frame (tests/test_swing.py)
@@ -148,8 +148,9 @@ def test_swings_in_a_session_are_cut_with_pre_roll_and_saved(
     for entry, offset in zip(entries, (0, second_offset), strict=True):
         assert entry.events is not None
         assert abs(entry.events.impact - (offset + DEMO_IMPACT)) <= 4
-        # The clip starts a second before the takeaway and runs past the finish.
-        assert entry.time_at(entry.takeaway_frame) - entry.start_time_s == pytest.approx(1.0, abs=0.1)
+        # The clip starts the pre-roll before the takeaway and runs past the finish.
+        pre_roll = entry.time_at(entry.takeaway_frame) - entry.start_time_s
+        assert pre_roll == pytest.approx(DetectorSettings().pre_roll_s, abs=0.1)
         assert entry.first_frame <= entry.events.address
         assert entry.finish_frame < entry.first_frame + entry.frames
         folder = library.folder(entry.id)

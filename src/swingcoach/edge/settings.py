@@ -41,7 +41,7 @@ class EdgeSettings(BaseSettings):
 
     # Frames kept before the swing is recognised (pre-roll plus the time it takes to recognise the
     # takeaway); raw frames, so this bounds the memory: seconds x fps x width x height x 3 bytes.
-    ring_s: float = Field(default=3.0, gt=0)
+    ring_s: float = Field(default=3.5, gt=0)
     clip_max_side: int = Field(default=960, ge=64)
 
     # Upload: a server URL and either a token or an account to log in with.

@@ -43,7 +43,9 @@ class DetectorSettings:
     max_downswing_s: float = 3.0
     max_follow_s: float = 4.0
     lost_person_s: float = 0.6
-    pre_roll_s: float = 1.0
+    # The event model places address in the stillness before the takeaway; a slow takeaway starts
+    # up to a second before the hands pass takeaway_distance, so 1 s left it nothing to see.
+    pre_roll_s: float = 2.0
     post_roll_s: float = 1.5  # long enough to see whether the finish is held
 
 

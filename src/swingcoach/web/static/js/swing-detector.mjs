@@ -27,7 +27,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   maxDownswingS: 3.0,
   maxFollowS: 4.0,
   lostPersonS: 0.6,
-  preRollS: 1.0,
+  preRollS: 2.0,
   postRollS: 1.5,
 });
 
