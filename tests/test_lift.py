@@ -257,7 +257,7 @@ def test_shipped_lifter_accuracy_on_s9(s9_takes: list[Take]) -> None:
         )
         for source in ("sh", "gt")
     }
-    # The shipped model's figures on this subset (model card): 75.0 mm from SH, 59.6 mm from GT 2D.
-    assert scores["sh"].mpjpe == pytest.approx(75.0, abs=2.0)
-    assert scores["gt"].mpjpe == pytest.approx(59.6, abs=2.0)
+    # The shipped model's figures on this subset (model card): 71.6 mm from SH, 57.7 mm from GT 2D.
+    assert scores["sh"].mpjpe == pytest.approx(71.6, abs=2.0)
+    assert scores["gt"].mpjpe == pytest.approx(57.7, abs=2.0)
     assert scores["sh"].pa_mpjpe < scores["sh"].mpjpe
