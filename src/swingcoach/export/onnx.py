@@ -56,8 +56,13 @@ class _Calibration:
         return next(self._items, None)
 
 
-def quantize_int8(fp32_path: Path, int8_path: Path, calibration: Iterable[np.ndarray]) -> Path:
-    """Static post-training INT8 (QDQ, per-channel weights, uint8 activations) from real inputs."""
+def quantize_int8(
+    fp32_path: Path, int8_path: Path, calibration: Iterable[np.ndarray], ranges: str = "MinMax"
+) -> Path:
+    """Static post-training INT8 (QDQ, per-channel weights, uint8 activations) from real inputs.
+
+    `ranges`: how activation ranges come from the calibration data, an onnxruntime
+    `CalibrationMethod` name ("MinMax", or "Percentile" to clip rare outliers)."""
     import onnxruntime as ort
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -74,6 +79,6 @@ def quantize_int8(fp32_path: Path, int8_path: Path, calibration: Iterable[np.nda
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
-            calibrate_method=CalibrationMethod.MinMax,
+            calibrate_method=CalibrationMethod[ranges],
         )
     return int8_path
