@@ -337,12 +337,12 @@ def analyse_phone_swing(phone: Path, name: str, backend_name: str) -> PhoneSwing
     from swingcoach.bench.events import read_phase_labels
     from swingcoach.pipeline import analyze_poses, extract_poses
     from swingcoach.pose import create_backend
-    from swingcoach.swing.events import RuleEventDetector, SwingEvents
+    from swingcoach.swing.events import SwingEvents, create_event_detector
 
     labels = read_phase_labels(phone / f"{name}_phases.csv")
     sequence, _ = extract_poses(phone / f"{name}.mp4", create_backend(backend_name, threads=1))
     try:
-        swings = analyze_poses(sequence, RuleEventDetector())
+        swings = analyze_poses(sequence, create_event_detector())
     except SwingcoachError:
         return PhoneSwing(name, backend_name, 0, None, None)
     found = swings[0].report.events

@@ -320,7 +320,7 @@ def pose_tables(pose: dict) -> list[str]:
     if phones:
         rows = [[s["video"], s["backend"], str(s["swings"]), _ms(s["phase_accuracy"], 3)] for s in phones]
         lines += [
-            "Phone swings end to end through each backend (rule events): per-frame phase accuracy:",
+            "Phone swings end to end through each backend (learned events): per-frame phase accuracy:",
             "",
             *_table(["video", "backend", "swings", "phase accuracy"], rows, "llrr"),
             "",

@@ -177,7 +177,7 @@ def bench_pose(
         )
     wide = Console(width=max(Console().width, 140))
     wide.print(table)
-    phones = Table(title="labelled phone swings end to end (rule events): per-frame phase accuracy")
+    phones = Table(title="labelled phone swings end to end (learned events): per-frame phase accuracy")
     for column in ("video", "backend", "swings", "phase acc.", "events (address ... finish)"):
         phones.add_column(column)
     for swing in bench.phone_swings:
