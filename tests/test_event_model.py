@@ -158,7 +158,6 @@ def test_events_command_uses_the_learned_detector(tmp_path: Path, demo_poses: Po
 # Pinned figures of the shipped model; the GolfDB clips are its training data (the cross-validated
 # figures are in docs/events.md, printed by `swingcoach bench events`).
 SHIPPED_TRAINING_PCE = 0.825
-# Measured 98.1 %, 83.0 % and 90.7 %; swing2's label puts the takeaway 1.2 s before the swing cut starts.
 # The goal is 90 %; the shipped model: 98.1, 92.7 and 97.3 % (model card).
 PHONE_MIN_ACCURACY = {"swing1": 0.95, "swing2": 0.9, "swing3": 0.95}
 

@@ -114,7 +114,7 @@ def test_onnx_and_tflite_agree_on_real_frames(demo_video: Path) -> None:
     for runtime in ("onnx", "tflite"):
         error = np.linalg.norm(keypoints_of("int8", runtime, crops) - fp32_onnx, axis=-1)
         assert np.median(error) < 0.01  # 2 px of a 192 px crop
-        assert error.max() < 0.08  # the worst joint of the shipped model: 0.038 (7 px)
+        assert error.max() < 0.06  # the worst joint of the shipped model: 0.038 (7 px)
 
 
 def test_student_follows_the_demo_swing_like_blazepose(demo_video: Path, demo_poses: PoseSequence) -> None:
@@ -128,7 +128,7 @@ def test_student_follows_the_demo_swing_like_blazepose(demo_video: Path, demo_po
             assert pose is not None, f"golfer lost at frame {frame.index}"
             rows.append(pose.keypoints)
     # The shipped model: 0.92 (the teacher's own keypoints are the reference).
-    assert pck_against(np.array(rows), demo_poses.keypoints) > 0.85
+    assert pck_against(np.array(rows), demo_poses.keypoints) > 0.9
 
 
 def test_torch_onnx_and_tflite_agree(demo_video: Path) -> None:
