@@ -290,3 +290,14 @@ def test_edge_rejects_bad_options_in_one_line(tmp_path: Path, options: list[str]
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_ring_shorter_than_the_pre_roll_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["edge", "--source", "0", "--library", str(tmp_path), "--no-live-view"],
+        env={"SWINGCOACH_RING_S": "2.5"},
+    )
+    assert result.exit_code == 2
+    assert "ring_s 2.5 s cannot hold the swing cut's 2 s pre-roll; it must be at least 3 s" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -63,7 +63,10 @@ def settings_from(**options: Any) -> EdgeSettings:
     try:
         return EdgeSettings(**{name: value for name, value in options.items() if value is not None})
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(
+            ": ".join(filter(None, [".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, ")]))
+            for e in error.errors()
+        )
         raise SettingsError(f"bad setting: {problems}") from None
 
 

@@ -7,10 +7,13 @@ import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from swingcoach.errors import SwingcoachError
+from swingcoach.swing.detect import DetectorSettings
+
+RECOGNITION_DELAY_S = 1.0  # takeaway to the moment the swing finder reports it, at most
 
 
 class SettingsError(SwingcoachError):
@@ -59,3 +62,15 @@ class EdgeSettings(BaseSettings):
     # Telemetry: MQTT broker as host[:port] (mqtt:// prefix allowed).
     mqtt: str | None = None
     mqtt_topic: str = "swingcoach"
+
+    @model_validator(mode="after")
+    def _ring_holds_the_pre_roll(self) -> EdgeSettings:
+        # The takeaway is recognised up to about a second after it happens (idle pose rate, lag), and
+        # the cut then reaches back by the pre-roll: a shorter ring would silently shorten every clip.
+        needed = DetectorSettings.pre_roll_s + RECOGNITION_DELAY_S
+        if self.ring_s < needed:
+            raise ValueError(
+                f"ring_s {self.ring_s:g} s cannot hold the swing cut's {DetectorSettings.pre_roll_s:g} s "
+                f"pre-roll; it must be at least {needed:g} s"
+            )
+        return self
