@@ -117,3 +117,16 @@ def test_a_short_training_run_gives_a_working_detector(tmp_path: Path, shared_da
     for path in (fp32, int8):
         events = LearnedEventDetector(path).detect(clips[20].sequence)
         assert list(events.frames) == sorted(events.frames)
+
+
+@pytest.mark.data
+def test_the_cross_validation_repeats_for_a_seed_and_changes_with_it(shared_data: Path) -> None:
+    from swingcoach.bench.events import learned_row
+    from swingcoach.train.events_data import load_golfdb
+
+    clips = load_golfdb(shared_data / "golfdb")[:16]
+    assert len({clip.split for clip in clips}) > 1
+    runs = [learned_row(clips, "supcon", 0.02, False, lambda _: None, seed=seed) for seed in (1, 1, 2)]
+    assert runs[0].per_event == runs[1].per_event
+    assert runs[0].per_event != runs[2].per_event  # the seed reaches the training
+    assert runs[0].params == 26_318

@@ -84,7 +84,12 @@ def rules_row(clips: list[Clip]) -> AblationRow:
 
 
 def learned_row(
-    clips: list[Clip], variant: str, steps_scale: float, with_int8: bool, log: Callable[[str], None]
+    clips: list[Clip],
+    variant: str,
+    steps_scale: float,
+    with_int8: bool,
+    log: Callable[[str], None],
+    seed: int = 0,
 ) -> AblationRow:
     """4-fold CV of one variant: train, export (and quantize), score the held-out split."""
     import torch
@@ -92,7 +97,7 @@ def learned_row(
     from swingcoach.train.events import TrainConfig, export_event_model, parameter_count, train_model
 
     torch.set_num_threads(1)
-    config = TrainConfig(variant=variant).scaled(steps_scale)
+    config = TrainConfig(variant=variant, seed=seed).scaled(steps_scale)
     fp32, int8 = Scores(), Scores()
     params = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -167,6 +172,7 @@ class EventBench:
     phases: list[PhaseResult]
     clips: int
     quick: bool
+    seed: int = 0
 
 
 def run_event_bench(
@@ -175,11 +181,13 @@ def run_event_bench(
     variants: list[str],
     quick: bool,
     log: Callable[[str], None],
+    seed: int = 0,
 ) -> EventBench:
+    """`seed` seeds every learned variant's training: rerun with others to see the spread."""
     clips = load_golfdb(data)
     rows = [rules_row(clips)]
     for variant in variants:
-        rows.append(learned_row(clips, variant, 0.25 if quick else 1.0, variant == "supcon", log))
+        rows.append(learned_row(clips, variant, 0.25 if quick else 1.0, variant == "supcon", log, seed))
     phases = []
     if phone is not None:
         detectors: dict[str, EventDetector] = {
@@ -187,4 +195,4 @@ def run_event_bench(
             "learned": LearnedEventDetector(),
         }
         phases = phone_phase_accuracy(phone, detectors, "mediapipe-full")
-    return EventBench(rows, phases, len(clips), quick)
+    return EventBench(rows, phases, len(clips), quick, seed)

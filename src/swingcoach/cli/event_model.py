@@ -81,6 +81,7 @@ def _bench_json(bench: EventBench) -> dict:
         "protocol": "GolfDB PCE, 4-fold CV over split (learned rows trained in this run)",
         "clips": bench.clips,
         "quick": bench.quick,
+        "seed": bench.seed,
         "rows": rows,
         "phone_phase_accuracy": [asdict(result) for result in bench.phases],
     }
@@ -134,6 +135,7 @@ def bench_events(
     ] = None,
     quick: Annotated[bool, typer.Option(help="A quarter of the training steps (a rough check).")] = False,
     skip_phones: Annotated[bool, typer.Option(help="Leave out the phone-swing phase accuracy.")] = False,
+    seed: Annotated[int, typer.Option(help="Training seed of the learned variants.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The event-detector ablation: rules and four learned variants, PCE per event, params, latency;
@@ -146,7 +148,7 @@ def bench_events(
     if unknown:
         _fail(ValueError(f"unknown variant {unknown[0]!r}; choose from {', '.join(ABLATION)}"))
     try:
-        bench = run_event_bench(data, None if skip_phones else phones, chosen, quick, console.print)
+        bench = run_event_bench(data, None if skip_phones else phones, chosen, quick, console.print, seed)
     except (SwingcoachError, ValueError) as error:
         _fail(error)
         return
