@@ -28,6 +28,9 @@ def lift(
     steps: Annotated[int, typer.Option()] = 10000,
     batch: Annotated[int, typer.Option()] = 256,
     lr: Annotated[float, typer.Option()] = 1e-3,
+    sh_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of SH-detection windows (the rest: noisy GT 2D).")
+    ] = 0.5,
     teacher: Annotated[Path | None, typer.Option(help="Teacher checkpoint.pt to distil from.")] = None,
     seed: Annotated[int, typer.Option()] = 0,
     max_minutes: Annotated[
@@ -43,7 +46,7 @@ def lift(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     model_config = LifterConfig(channels=channels, stages=stages, dropout=dropout, causal=causal)
-    config = TrainConfig(steps=steps, batch=batch, lr=lr, seed=seed)
+    config = TrainConfig(steps=steps, batch=batch, lr=lr, sh_share=sh_share, seed=seed)
     checkpoint = train(data, out, model_config, config, teacher, max_minutes)
     if load_checkpoint(checkpoint)["step"] < steps:
         return
