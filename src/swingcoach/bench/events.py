@@ -172,7 +172,7 @@ class EventBench:
     phases: list[PhaseResult]
     clips: int
     quick: bool
-    seed: int = 0
+    seed: int
 
 
 def run_event_bench(

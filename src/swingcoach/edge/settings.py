@@ -65,8 +65,9 @@ class EdgeSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _ring_holds_the_pre_roll(self) -> EdgeSettings:
-        # The takeaway is recognised up to about a second after it happens (idle pose rate, lag), and
-        # the cut then reaches back by the pre-roll: a shorter ring would silently shorten every clip.
+        # The swing finder reports a takeaway up to about a second after the club starts back (the hands
+        # must first travel takeaway_distance; poses lag the camera), and the cut then reaches back by
+        # the pre-roll: a shorter ring would silently shorten every clip.
         needed = DetectorSettings.pre_roll_s + RECOGNITION_DELAY_S
         if self.ring_s < needed:
             raise ValueError(
