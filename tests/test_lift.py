@@ -150,6 +150,10 @@ def test_protocol_averages_frames_per_action_then_actions() -> None:
     assert scores.mpjpe == pytest.approx((walking + 30 * per_frame) / 2, rel=1e-5)
     assert scores.pa_mpjpe_by_action["Walking"] < scores.mpjpe_by_action["Walking"]
     assert scores.frames == 60
+    # Per joint: every frame counts once, whatever its action; the pelvis is exact.
+    all_frames = (30 * 10 + 10 * 40 + 20 * 30) / 60
+    assert scores.mpjpe_by_joint["pelvis"] == 0
+    assert scores.mpjpe_by_joint["left_wrist"] == pytest.approx(all_frames, rel=1e-5)
     assert evaluate(run, 9, False, takes, "sh") == []  # no SH detections in these takes
 
 

@@ -22,7 +22,14 @@ from swingcoach.analysis.metrics import angle_series
 from swingcoach.analysis.swing import SwingAnalysis, analyze_swing
 from swingcoach.pipeline import extract_poses, lift_world, swing_sequences
 from swingcoach.pose.base import PoseBackend
-from swingcoach.pose.lift import INPUT_JOINTS, Lifter, frame_stride, normalize_input, window_indices
+from swingcoach.pose.lift import (
+    H36M_JOINTS,
+    INPUT_JOINTS,
+    Lifter,
+    frame_stride,
+    normalize_input,
+    window_indices,
+)
 from swingcoach.swing.events import EventDetector, SwingEvents
 from swingcoach.train.h36m import OFFSET_TAKES, TEST_SUBJECTS, Take, load_takes
 
@@ -66,14 +73,16 @@ class TakeErrors:
     mpjpe: float
     pa_mpjpe: float
     frames: int
+    joint_errors: np.ndarray  # (17,) summed distance of each H36M joint
 
 
 @dataclass
 class LiftScores:
-    """Errors in mm per action, and their means over actions."""
+    """Errors in mm per action, and their means over actions; per joint, the mean over all frames."""
 
     mpjpe_by_action: dict[str, float]
     pa_mpjpe_by_action: dict[str, float]
+    mpjpe_by_joint: dict[str, float]
     frames: int
 
     @property
@@ -89,14 +98,18 @@ class LiftScores:
         cls, takes: list[TakeErrors], exclude: frozenset[tuple[str, str]] = frozenset()
     ) -> LiftScores:
         sums: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
+        joints = np.zeros(len(H36M_JOINTS))
         for t in takes:
             if (t.subject, t.take) not in exclude:
                 sums[t.action] += (t.mpjpe, t.pa_mpjpe, t.frames)
+                joints += t.joint_errors
         actions = sorted(sums)
+        frames = int(sum(sums[a][2] for a in actions))
         return cls(
             mpjpe_by_action={a: 1000 * sums[a][0] / sums[a][2] for a in actions},
             pa_mpjpe_by_action={a: 1000 * sums[a][1] / sums[a][2] for a in actions},
-            frames=int(sum(sums[a][2] for a in actions)),
+            mpjpe_by_joint={j: 1000 * e / frames for j, e in zip(H36M_JOINTS, joints, strict=True)},
+            frames=frames,
         )
 
 
@@ -127,14 +140,16 @@ def evaluate(
         )
         predicted = run_windows(normalize_input(points)[windows])
         truth = take.pose3d[targets]
+        distances = np.linalg.norm(predicted - truth, axis=-1)
         out.append(
             TakeErrors(
                 subject=take.subject,
                 take=take.take,
                 action=take.action,
-                mpjpe=float(mpjpe(predicted, truth).sum()),
+                mpjpe=float(distances.mean(axis=-1).sum()),
                 pa_mpjpe=float(pa_mpjpe(predicted, truth).sum()),
                 frames=len(targets),
+                joint_errors=distances.sum(axis=0),
             )
         )
     return out

@@ -48,6 +48,9 @@ def _bench_json(bench: LifterBench, latency: dict[str, float]) -> dict:
             }
             for s, v in bench.scores.items()
         },
+        "per_joint_mpjpe_mm": {
+            s: {j: round(e, 2) for j, e in v.mpjpe_by_joint.items()} for s, v in bench.scores.items()
+        },
         "without_offset_takes": scores(bench.scores_without_offset_takes),
         "latency_ms_per_frame": latency,
         "eval_seconds": round(bench.seconds, 1),
@@ -85,6 +88,12 @@ def _print_bench(bench: LifterBench, latency: dict[str, float]) -> None:
         ),
     )
     out.print(table)
+    joints = Table(title=f"{bench.name}: MPJPE per joint, mean over all frames (mm)")
+    for column in ("joint", "SH", "GT"):
+        joints.add_column(column, justify="left" if column == "joint" else "right")
+    for joint, error in sh.mpjpe_by_joint.items():
+        joints.add_row(joint.replace("_", " "), f"{error:.1f}", f"{gt.mpjpe_by_joint[joint]:.1f}")
+    out.print(joints)
     out.print(
         f"{bench.params:,} parameters, receptive field {bench.receptive_field} frames, "
         f"{'causal' if bench.causal else 'centred'}; latency per frame: "
