@@ -26,6 +26,7 @@ from swingcoach.pose.lift import (
     H36M_JOINTS,
     INPUT_JOINTS,
     Lifter,
+    constant_bone_lengths,
     frame_stride,
     normalize_input,
     window_indices,
@@ -122,7 +123,9 @@ def evaluate(
     every: int = 1,
 ) -> list[TakeErrors]:
     """Lift every `every`-th frame of each take from `source` 2D and score it against the 3D.
-    Takes without that input (S11 Directions has no SH detections in one camera) are left out."""
+    Takes without that input (S11 Directions has no SH detections in one camera) are left out.
+    A centred lifter's poses then get the run time's constant bone lengths (the median over the
+    take's lifted frames, as `Lifter.lift_h36m` does over a whole video)."""
     out = []
     for take in takes:
         points = take.sh2d if source == "sh" else take.gt2d
@@ -139,6 +142,8 @@ def evaluate(
             causal,
         )
         predicted = run_windows(normalize_input(points)[windows])
+        if not causal:
+            predicted = constant_bone_lengths(predicted)
         truth = take.pose3d[targets]
         distances = np.linalg.norm(predicted - truth, axis=-1)
         out.append(

@@ -58,6 +58,8 @@ H36M_JOINTS = (
 )
 H36M = {name: i for i, name in enumerate(H36M_JOINTS)}
 NUM_H36M = len(H36M_JOINTS)
+# Each joint's parent in the kinematic tree (the pelvis has none); parents come before children.
+H36M_PARENTS = np.array([-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15])
 
 # The joints both skeletons share: COCO-17 keypoint -> Human3.6M joint. They are the model's 2D
 # input, in this order.
@@ -118,6 +120,21 @@ _INPUT_L_HIP, _INPUT_R_HIP = np.searchsorted(INPUT_JOINTS, [K.L_HIP, K.R_HIP])
 # behind the head centre.
 EYE_UP, EYE_SIDE = 0.035, 0.032
 EAR_SIDE, EAR_BACK = 0.075, 0.07
+
+
+def constant_bone_lengths(poses: np.ndarray) -> np.ndarray:
+    """(T, 17, 3) H36M joints of one person -> the same poses with every bone at its median length
+    over the sequence, each bone keeping its direction, rebuilt from the pelvis outwards. A person's
+    bones do not change length; the lifter's depth errors do (about 1 mm of MPJPE, docs/lift.md)."""
+    out = poses.copy()
+    bones = poses[:, 1:] - poses[:, H36M_PARENTS[1:]]
+    lengths = np.linalg.norm(bones, axis=-1, keepdims=True)
+    directions = bones / np.maximum(lengths, 1e-9)
+    target = np.median(lengths, axis=0)
+    for joint in range(1, NUM_H36M):
+        parent = H36M_PARENTS[joint]
+        out[:, joint] = out[:, parent] + directions[:, joint - 1] * target[joint - 1]
+    return out
 
 
 def frame_sizes(points: np.ndarray) -> np.ndarray:
@@ -239,7 +256,9 @@ class Lifter:
         return (both[: len(windows)] + mirror_h36m(both[len(windows) :])) / 2
 
     def lift_h36m(self, normalized: np.ndarray, fps: float) -> np.ndarray:
-        """(T, 12, 2) normalised input joints of one sequence -> (T, 17, 3) H36M joints in metres."""
+        """(T, 12, 2) normalised input joints of one sequence -> (T, 17, 3) H36M joints in metres.
+        A centred lifter sees the whole sequence, so its bones are held at their median lengths; a
+        causal one streams and returns the network's output as it is."""
         length = len(normalized)
         targets = np.arange(length)
         windows = window_indices(
@@ -250,7 +269,8 @@ class Lifter:
             frame_stride(fps),
             self.causal,
         )
-        return self.run_windows(normalized[windows])
+        lifted = self.run_windows(normalized[windows])
+        return lifted if self.causal else constant_bone_lengths(lifted)
 
     def lift(self, sequence: PoseSequence) -> np.ndarray:
         """COCO-17 pixel keypoints of a sequence -> (T, 17, 3) COCO-17 3D in metres, hip-centred,
