@@ -89,7 +89,7 @@ def learned_row(
     steps_scale: float,
     with_int8: bool,
     log: Callable[[str], None],
-    seed: int = 0,
+    seed: int,
 ) -> AblationRow:
     """4-fold CV of one variant: train, export (and quantize), score the held-out split."""
     import torch

@@ -26,7 +26,7 @@ from swingcoach.pose.lift import (
     H36M_JOINTS,
     INPUT_JOINTS,
     Lifter,
-    constant_bone_lengths,
+    finish_sequence,
     frame_stride,
     normalize_input,
     window_indices,
@@ -124,8 +124,8 @@ def evaluate(
 ) -> list[TakeErrors]:
     """Lift every `every`-th frame of each take from `source` 2D and score it against the 3D.
     Takes without that input (S11 Directions has no SH detections in one camera) are left out.
-    A centred lifter's poses then get the run time's constant bone lengths (the median over the
-    take's lifted frames, as `Lifter.lift_h36m` does over a whole video)."""
+    The lifted frames of a take are finished as the run time finishes a whole video
+    (`finish_sequence`: constant bone lengths for a centred lifter)."""
     out = []
     for take in takes:
         points = take.sh2d if source == "sh" else take.gt2d
@@ -141,9 +141,7 @@ def evaluate(
             frame_stride(take.fps),
             causal,
         )
-        predicted = run_windows(normalize_input(points)[windows])
-        if not causal:
-            predicted = constant_bone_lengths(predicted)
+        predicted = finish_sequence(run_windows(normalize_input(points)[windows]), causal)
         truth = take.pose3d[targets]
         distances = np.linalg.norm(predicted - truth, axis=-1)
         out.append(

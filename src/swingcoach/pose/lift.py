@@ -137,6 +137,13 @@ def constant_bone_lengths(poses: np.ndarray) -> np.ndarray:
     return out
 
 
+def finish_sequence(lifted: np.ndarray, causal: bool) -> np.ndarray:
+    """What the run time does to a whole sequence's lifted poses (T, 17, 3) after the network: a
+    centred lifter has seen the whole sequence, so its bones are held at their median lengths; a causal
+    one streams and keeps the network's output."""
+    return lifted if causal else constant_bone_lengths(lifted)
+
+
 def frame_sizes(points: np.ndarray) -> np.ndarray:
     """(T, 12, 2) input joints -> (T,) mean 2D length of the scale bones."""
     bones = points[:, SCALE_BONES[:, 0]] - points[:, SCALE_BONES[:, 1]]
@@ -256,9 +263,8 @@ class Lifter:
         return (both[: len(windows)] + mirror_h36m(both[len(windows) :])) / 2
 
     def lift_h36m(self, normalized: np.ndarray, fps: float) -> np.ndarray:
-        """(T, 12, 2) normalised input joints of one sequence -> (T, 17, 3) H36M joints in metres.
-        A centred lifter sees the whole sequence, so its bones are held at their median lengths; a
-        causal one streams and returns the network's output as it is."""
+        """(T, 12, 2) normalised input joints of one sequence -> (T, 17, 3) H36M joints in metres,
+        finished as a whole sequence (`finish_sequence`)."""
         length = len(normalized)
         targets = np.arange(length)
         windows = window_indices(
@@ -269,8 +275,7 @@ class Lifter:
             frame_stride(fps),
             self.causal,
         )
-        lifted = self.run_windows(normalized[windows])
-        return lifted if self.causal else constant_bone_lengths(lifted)
+        return finish_sequence(self.run_windows(normalized[windows]), self.causal)
 
     def lift(self, sequence: PoseSequence) -> np.ndarray:
         """COCO-17 pixel keypoints of a sequence -> (T, 17, 3) COCO-17 3D in metres, hip-centred,
