@@ -15,7 +15,7 @@ from swingcoach.schemas import Handedness
 from swingcoach.swing.detect import DetectorSettings, find_swings
 from swingcoach.swing.events import EventDetector, RuleEventDetector
 from swingcoach.swing.features import hand_height, interpolate_gaps, normalize, smooth
-from swingcoach.video.source import VideoInfo, open_source
+from swingcoach.video.source import FrameSource, VideoInfo, open_source
 
 if TYPE_CHECKING:
     from swingcoach.pose.lift import Lifter
@@ -25,12 +25,12 @@ MIN_PERSON_FRAMES = 10
 
 
 def extract_poses(
-    source: str | Path, backend: PoseBackend, on_frame: FrameCallback | None = None
+    source: str | Path | FrameSource, backend: PoseBackend, on_frame: FrameCallback | None = None
 ) -> tuple[PoseSequence, VideoInfo]:
     """Decode the video frame by frame and run the pose backend on each; only keypoints are kept."""
     backend.reset()
     frames = []
-    with open_source(source) as video:
+    with source if isinstance(source, FrameSource) else open_source(source) as video:
         info = video.info
         for frame in video:
             frames.append(backend(frame.image, frame.time_s))

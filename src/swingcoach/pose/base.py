@@ -10,6 +10,8 @@ import numpy as np
 
 from swingcoach.pose.skeleton import NUM_KEYPOINTS, mirror_keypoints
 
+MAX_GRID_ROWS = 3600 * 240  # an hour at 240 fps
+
 
 @dataclass
 class PoseFrame:
@@ -35,6 +37,26 @@ class PoseBackend(Protocol):
     def __call__(self, image_bgr: np.ndarray, time_s: float) -> PoseFrame | None: ...
 
     def reset(self) -> None: ...
+
+
+def time_grid(times: np.ndarray, start_s: float, end_s: float) -> tuple[np.ndarray, float]:
+    """Poses stamped at irregular times -> a regular grid from `start_s` to `end_s`: for each slot, the
+    index of the nearest stamp within half a step (-1 if none), and the grid's rate.
+
+    The step is the median interval between stamps, so dropped frames leave empty slots instead of
+    compressing time, and jitter moves nothing by more than half a step. The browser's payload
+    (static/js/payload.mjs `resample`) builds the same grid.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    steps = np.sort(np.diff(times))
+    step = max(float(steps[len(steps) // 2]) if len(steps) else 1 / 30, 1 / 240)
+    count = min(MAX_GRID_ROWS, int(np.floor((end_s - start_s) / step + 1e-6)) + 1)
+    slots = start_s + np.arange(count) * step
+    after = np.clip(np.searchsorted(times, slots, side="left"), 0, len(times) - 1)
+    before = np.clip(after - 1, 0, len(times) - 1)
+    # Ties go to the later stamp, as in the browser.
+    nearest = np.where(np.abs(times[before] - slots) < np.abs(times[after] - slots), before, after)
+    return np.where(np.abs(times[nearest] - slots) <= step / 2, nearest, -1), 1 / step
 
 
 def _nan_block(length: int) -> np.ndarray:
@@ -106,6 +128,20 @@ class PoseSequence:
             if world is not None and frame.world is not None:
                 world[i] = frame.world
         return cls(keypoints=keypoints, fps=fps, width=width, height=height, world=world)
+
+    @classmethod
+    def from_timed_frames(
+        cls,
+        frames: list[PoseFrame | None],
+        times: np.ndarray,
+        width: int,
+        height: int,
+        with_world: bool,
+    ) -> PoseSequence:
+        """Poses stamped with their capture times, put on a regular grid (`time_grid`)."""
+        rows, fps = time_grid(times, float(times[0]), float(times[-1]))
+        gridded = [None if row < 0 else frames[row] for row in rows]
+        return cls.from_frames(gridded, fps, width, height, with_world)
 
     def save(self, path: Path) -> None:
         arrays = {

@@ -1,0 +1,395 @@
+"""`swingcoach bench consistency`: does the same swing get the same answer however it is filmed and
+whichever path it takes?
+
+Each real swing video is decoded once; every perturbation then feeds the analysis the frames a real
+device would have produced — another frame rate, another resolution, dropped frames, jittered
+timestamps, a mirror image (a left-handed golfer), a cut that starts earlier or later, the browser's
+pose model and frame pacing. The figures are the spread (max - min and standard deviation) over the
+perturbations of everything a golfer sees: the score, every metric, every event time, the top advice.
+
+The three paths run on the unperturbed video: the CLI (`pipeline.analyze_video`), the server's clip
+job (`server.analyze.Analyzer.analyze_video` on the file) and the keypoint path
+(`Analyzer.analyze_payload` on the payload the browser builds: our student model at the browser's
+pacing, put on the payload's grid).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from swingcoach.analysis.reference import load_references
+from swingcoach.errors import NoPersonError, NoSwingError
+from swingcoach.pipeline import analyze_poses, extract_poses, swing_sequences
+from swingcoach.pose import create_backend
+from swingcoach.pose.base import PoseBackend, PoseSequence
+from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
+from swingcoach.server.analyze import Analyzer
+from swingcoach.swing.events import DEFAULT_DETECTOR, EVENT_NAMES, EventDetector, create_event_detector
+from swingcoach.video.source import Frame, FrameSource, VideoInfo, open_source
+
+CLI_BACKEND = "mediapipe-full"
+BROWSER_BACKEND = "student"
+# The browser poses at the camera's rate but misses a frame now and then (docs/web.md: 492 of 515
+# camera frames posed on this machine) and stamps each with requestVideoFrameCallback's clock.
+BROWSER_MISSED = 0.05
+BROWSER_JITTER = 0.15  # of a frame interval, standard deviation
+MATCH_WINDOW_S = 1.0  # a perturbed swing is the base swing if their impacts are this close
+
+# Goals (the issue's, per swing).
+GOAL_SCORE = 3.0
+GOAL_TEMPO = 0.15
+GOAL_ANGLE = 3.0
+GOAL_EVENT_MS = 1000.0 / 30.0
+GOAL_ADVICE = 0.95
+KEY_EVENTS = ("top", "impact")
+
+QUICK_VIDEOS = ("videos/golfdb_test_video.mp4", "phone_swings/swing1.mp4")
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    name: str
+    fps: float | None = None  # resample to this frame rate
+    long_side: int | None = None  # resize so the longer side is this many pixels
+    drop: float = 0.0  # share of frames dropped at random
+    jitter: float = 0.0  # timestamp noise, standard deviation in frame intervals
+    mirror: bool = False  # a left-handed golfer
+    shift_s: float = 0.0  # the video starts this much later (+) or earlier (-, the first frame held)
+    browser: bool = False  # the browser's pose model and pacing, analysed from its payload
+
+
+PERTURBATIONS = (
+    Perturbation("base"),
+    Perturbation("24 fps", fps=24),
+    Perturbation("30 fps", fps=30),
+    Perturbation("60 fps", fps=60),
+    Perturbation("240 px", long_side=240),
+    Perturbation("480 px", long_side=480),
+    Perturbation("1080 px", long_side=1080),
+    Perturbation("10% dropped", drop=0.1),
+    Perturbation("20% dropped", drop=0.2),
+    Perturbation("30% dropped", drop=0.3),
+    Perturbation("timestamp jitter", jitter=0.3),
+    Perturbation("mirrored", mirror=True),
+    Perturbation("cut 0.5 s earlier", shift_s=-0.5),
+    Perturbation("cut 0.5 s later", shift_s=0.5),
+    Perturbation("browser", browser=True),
+)
+QUICK_PERTURBATIONS = ("base", "24 fps", "60 fps", "240 px", "20% dropped", "mirrored", "browser")
+
+
+# ---------------------------------------------------------------------------------------------
+# Frames as a device would deliver them
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DecodedVideo:
+    path: Path
+    info: VideoInfo
+    images: list[np.ndarray]
+    times: np.ndarray  # seconds from the first frame
+
+
+def decode(path: Path) -> DecodedVideo:
+    with open_source(path) as video:
+        frames = list(video)
+        info = video.info
+    return DecodedVideo(path, info, [f.image for f in frames], np.array([f.time_s for f in frames]))
+
+
+class MemorySource(FrameSource):
+    """Frames already in memory, as the decoder would yield them."""
+
+    def __init__(self, info: VideoInfo, frames: list[Frame]) -> None:
+        self.info = info
+        self._frames = frames
+
+    def __iter__(self) -> Iterator[Frame]:
+        return iter(self._frames)
+
+    def close(self) -> None:
+        self._frames = []
+
+
+def resized(image: np.ndarray, long_side: int | None) -> np.ndarray:
+    if long_side is None:
+        return image
+    h, w = image.shape[:2]
+    scale = long_side / max(h, w)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=interpolation)
+
+
+def perturbed(video: DecodedVideo, p: Perturbation, seed: int) -> tuple[MemorySource, float]:
+    """The frames a device filming the same swing would have delivered, and where the perturbed
+    video's time 0 lies on the original clock."""
+    rng = np.random.default_rng(seed)
+    fps = p.fps or video.info.fps
+    duration = float(video.times[-1]) + 1.0 / video.info.fps
+    if p.fps is None:
+        times, rows = video.times.copy(), np.arange(len(video.images))
+    else:
+        times = np.arange(0.0, duration - 0.5 / fps, 1.0 / fps)
+        rows = np.clip(np.searchsorted(video.times, times + 0.5 / video.info.fps) - 1, 0, None)
+    origin = 0.0
+    if p.shift_s > 0:
+        keep = times >= p.shift_s
+        times, rows, origin = times[keep] - p.shift_s, rows[keep], p.shift_s
+    elif p.shift_s < 0:
+        held = np.arange(round(-p.shift_s * fps))
+        times = np.concatenate([held / fps, times + len(held) / fps])
+        rows = np.concatenate([np.zeros(len(held), dtype=rows.dtype), rows])
+        origin = -len(held) / fps
+    missed = p.drop + (BROWSER_MISSED if p.browser else 0.0)
+    keep = rng.random(len(times)) >= missed
+    keep[0] = True
+    times, rows = times[keep], rows[keep]
+    jitter = p.jitter + (BROWSER_JITTER if p.browser else 0.0)
+    if jitter:
+        times = times + rng.normal(0.0, jitter / fps, len(times))
+        times = np.maximum.accumulate(np.maximum(times - times[0], 0.0))
+    frames = []
+    for index, (t, row) in enumerate(zip(times, rows, strict=True)):
+        image = resized(video.images[row], p.long_side)
+        frames.append(Frame(index, float(t), image[:, ::-1].copy() if p.mirror else image))
+    h, w = frames[0].image.shape[:2]
+    info = VideoInfo(
+        source=f"{video.path.name} ({p.name})",
+        fps=fps,
+        width=w,
+        height=h,
+        frame_count=len(frames),
+        rotation=0,
+    )
+    return MemorySource(info, frames), origin
+
+
+# ---------------------------------------------------------------------------------------------
+# One analysed swing, reduced to what a golfer sees
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One swing as the golfer sees it; times in seconds on the original video's clock."""
+
+    events_s: dict[str, float]
+    score: float
+    metrics: dict[str, float]
+    top_advice: str
+    view: str
+    handedness: str
+    scored_metrics: int
+
+
+def seen(report: SwingReport, fps: float, origin: float, frame_times: Callable[[int], float]) -> Seen:
+    del fps
+    events = report.events.model_dump()
+    return Seen(
+        events_s={name: origin + frame_times(frame) for name, frame in events.items()},
+        score=report.score,
+        metrics={name: m.value for name, m in report.metrics.items() if m.value is not None},
+        top_advice=report.advice[0].metric if report.advice else "none",
+        view=report.view,
+        handedness=report.handedness,
+        scored_metrics=sum(m.score is not None for m in report.metrics.values()),
+    )
+
+
+@dataclass
+class Runner:
+    """The analysis paths, with their models loaded once."""
+
+    detector: EventDetector = field(default_factory=create_event_detector)
+    backends: dict[str, PoseBackend] = field(default_factory=dict)
+    analyzer: Analyzer = field(default_factory=lambda: Analyzer(CLI_BACKEND, DEFAULT_DETECTOR))
+
+    def backend(self, name: str) -> PoseBackend:
+        if name not in self.backends:
+            self.backends[name] = create_backend(name, threads=1)
+        return self.backends[name]
+
+    def cli(self, source: MemorySource, origin: float) -> list[Seen]:
+        sequence, _info = extract_poses(source, self.backend(CLI_BACKEND))
+        fps = sequence.fps
+        return [
+            seen(a.report, fps, origin, lambda f: f / fps) for a in analyze_poses(sequence, self.detector)
+        ]
+
+    def browser(self, source: MemorySource, origin: float) -> list[Seen]:
+        """The practice page: student poses at the browser's pace, on the payload's time grid, cut by
+        the swing finder, each swing sent as a payload and analysed by the server."""
+        backend = self.backend(BROWSER_BACKEND)
+        backend.reset()
+        frames, times = [], []
+        for frame in source:
+            frames.append(backend(frame.image, frame.time_s))
+            times.append(frame.time_s)
+        info = source.info
+        sequence = PoseSequence.from_timed_frames(frames, np.array(times), info.width, info.height, False)
+        out = []
+        for piece in swing_sequences(sequence):
+            payload = SwingPayload.from_sequence(uuid.uuid4(), piece, models=ModelVersions(pose=backend.version))
+            report, _versions = self.analyzer.analyze_payload(SwingPayload.model_validate_json(payload.model_dump_json()))
+            out.append(seen(report, piece.fps, origin, lambda f, fps=piece.fps: f / fps))
+        return out
+
+    def run(self, video: DecodedVideo, p: Perturbation, seed: int) -> list[Seen]:
+        source, origin = perturbed(video, p, seed)
+        return (self.browser if p.browser else self.cli)(source, origin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Spreads
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Spread:
+    range: float
+    sd: float
+    n: int
+
+    @classmethod
+    def of(cls, values: list[float]) -> Spread:
+        return cls(
+            range=float(max(values) - min(values)) if values else 0.0,
+            sd=float(statistics.pstdev(values)) if len(values) > 1 else 0.0,
+            n=len(values),
+        )
+
+
+@dataclass
+class SwingFigures:
+    video: str
+    swing: int
+    runs: int
+    missed: list[str]
+    score: Spread
+    metrics: dict[str, Spread]
+    metric_units: dict[str, str]
+    events_ms: dict[str, Spread]
+    top_advice: str
+    advice_agreement: float
+    views: dict[str, int]
+    scored_metrics: dict[str, int]
+    per_run: dict[str, dict[str, Any]]
+    goals: dict[str, bool] = field(default_factory=dict)
+
+
+def match(base: Seen, candidates: list[Seen]) -> Seen | None:
+    near = [c for c in candidates if abs(c.events_s["impact"] - base.events_s["impact"]) < MATCH_WINDOW_S]
+    return min(near, key=lambda c: abs(c.events_s["impact"] - base.events_s["impact"]), default=None)
+
+
+def figures(video: str, index: int, base: Seen, runs: dict[str, list[Seen]]) -> SwingFigures:
+    units = {name: ref.unit for name, ref in load_references().metrics.items()}
+    matched = {name: match(base, found) for name, found in runs.items()}
+    hits = {name: s for name, s in matched.items() if s is not None}
+    metrics = {
+        name: Spread.of([s.metrics[name] for s in hits.values() if name in s.metrics])
+        for name in sorted({m for s in hits.values() for m in s.metrics})
+    }
+    events = {
+        name: Spread.of([1000.0 * s.events_s[name] for s in hits.values()]) for name in EVENT_NAMES
+    }
+    views: dict[str, int] = {}
+    for s in hits.values():
+        views[s.view] = views.get(s.view, 0) + 1
+    result = SwingFigures(
+        video=video,
+        swing=index,
+        runs=len(hits),
+        missed=[name for name, s in matched.items() if s is None],
+        score=Spread.of([s.score for s in hits.values()]),
+        metrics=metrics,
+        metric_units={name: units.get(name, "") for name in metrics},
+        events_ms=events,
+        top_advice=base.top_advice,
+        advice_agreement=sum(s.top_advice == base.top_advice for s in hits.values()) / max(len(hits), 1),
+        views=views,
+        scored_metrics={name: s.scored_metrics for name, s in hits.items()},
+        per_run={
+            name: {
+                "score": s.score,
+                "top_advice": s.top_advice,
+                "view": s.view,
+                "tempo_ratio": s.metrics.get("tempo_ratio"),
+                "scored_metrics": s.scored_metrics,
+            }
+            for name, s in hits.items()
+        },
+    )
+    result.goals = goals(result)
+    return result
+
+
+def angle_metrics(figures: SwingFigures) -> dict[str, Spread]:
+    return {n: s for n, s in figures.metrics.items() if figures.metric_units.get(n) == "°"}
+
+
+def goals(f: SwingFigures) -> dict[str, bool]:
+    tempo = f.metrics.get("tempo_ratio")
+    return {
+        "swing found in every run": not f.missed,
+        f"score max - min <= {GOAL_SCORE:g}": f.score.range <= GOAL_SCORE,
+        f"tempo ratio max - min <= {GOAL_TEMPO:g}": tempo is not None and tempo.range <= GOAL_TEMPO,
+        f"every angle max - min <= {GOAL_ANGLE:g} deg": all(
+            s.range <= GOAL_ANGLE for s in angle_metrics(f).values()
+        ),
+        "top and impact within 1 frame at 30 fps": all(
+            f.events_ms[e].range <= GOAL_EVENT_MS for e in KEY_EVENTS
+        ),
+        f"top advice identical in >= {GOAL_ADVICE:.0%}": f.advice_agreement >= GOAL_ADVICE,
+    }
+
+
+def videos(data: Path, quick: bool) -> list[Path]:
+    if quick:
+        return [data / name for name in QUICK_VIDEOS]
+    found = sorted((data / "phone_swings").glob("*.mp4"))
+    return [*found, data / "videos" / "golfdb_test_video.mp4", data / "golfdb" / "clips" / "0.mp4"]
+
+
+def run_consistency(
+    data: Path,
+    quick: bool = False,
+    only: list[str] | None = None,
+    seed: int = 0,
+    on_run: Callable[[str, str, float], None] | None = None,
+) -> dict[str, Any]:
+    """Figures per swing of every video (quick: two videos, fewer perturbations)."""
+    chosen = [p for p in PERTURBATIONS if not quick or p.name in QUICK_PERTURBATIONS]
+    if only:
+        chosen = [p for p in chosen if p.name in only or p.name == "base"]
+    runner = Runner()
+    results: list[SwingFigures] = []
+    started = time.perf_counter()
+    for path in videos(data, quick):
+        video = decode(path)
+        runs: dict[str, list[Seen]] = {}
+        for number, p in enumerate(chosen):
+            begun = time.perf_counter()
+            try:
+                runs[p.name] = runner.run(video, p, seed + number)
+            except (NoPersonError, NoSwingError):
+                runs[p.name] = []
+            if on_run is not None:
+                on_run(path.name, p.name, time.perf_counter() - begun)
+        for index, base in enumerate(runs["base"]):
+            results.append(figures(str(path.relative_to(data)), index, base, runs))
+    return {
+        "perturbations": [asdict(p) for p in chosen],
+        "swings": [asdict(r) for r in results],
+        "seconds": round(time.perf_counter() - started, 1),
+    }

@@ -1,0 +1,63 @@
+"""`swingcoach bench consistency`: the spread of every figure a golfer sees when the same swing is
+filmed differently or takes another path (bench/consistency.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(stderr=True)
+
+
+def bench_consistency(
+    data: Annotated[Path, typer.Option(help="The shared data folder (phone_swings/, videos/, golfdb/).")] = Path(
+        "../shared/data"
+    ),
+    quick: Annotated[bool, typer.Option("--quick", help="Two swings, fewer perturbations (CI).")] = False,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Run only these perturbations (and the base), by name.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random drops and jitter.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Also write the figures to this JSON file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Perturb real swings as real devices do and report the spread of score, metrics, events, advice."""
+    from swingcoach.bench.consistency import run_consistency
+
+    def progress(video: str, perturbation: str, seconds: float) -> None:
+        console.print(f"{video}: {perturbation} ({seconds:.1f} s)", highlight=False)
+
+    result = run_consistency(data, quick=quick, only=only, seed=seed, on_run=progress)
+    if out is not None:
+        out.write_text(json.dumps(result, indent=2))
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    print_tables(result)
+
+
+def print_tables(result: dict) -> None:
+    table = Table(title="Spread over perturbations, per swing (max - min)")
+    for column in ("swing", "runs", "score", "tempo", "worst angle", "top ms", "impact ms", "advice", "views"):
+        table.add_column(column)
+    for swing in result["swings"]:
+        angles = {n: s["range"] for n, s in swing["metrics"].items() if swing["metric_units"].get(n) == "°"}
+        worst = max(angles.items(), key=lambda kv: kv[1], default=("-", 0.0))
+        tempo = swing["metrics"].get("tempo_ratio")
+        table.add_row(
+            f"{swing['video']} #{swing['swing'] + 1}",
+            f"{swing['runs']}" + (f" ({len(swing['missed'])} missed)" if swing["missed"] else ""),
+            f"{swing['score']['range']:.1f}",
+            "-" if tempo is None else f"{tempo['range']:.2f}",
+            f"{worst[1]:.1f} ({worst[0]})",
+            f"{swing['events_ms']['top']['range']:.0f}",
+            f"{swing['events_ms']['impact']['range']:.0f}",
+            f"{swing['advice_agreement']:.0%}",
+            ", ".join(f"{v} {n}" for v, n in swing["views"].items()),
+        )
+    Console().print(table)
