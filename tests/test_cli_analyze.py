@@ -44,7 +44,7 @@ def test_report_folder_is_complete(demo_report: Path) -> None:
 def test_report_json_follows_the_schema(demo_report: Path) -> None:
     raw = json.loads((demo_report / "report.json").read_text())
     report = Report.model_validate(raw)
-    assert raw["schema_version"] == "1.0"
+    assert raw["schema_version"] == "2.0"
     assert len(report.swings) == 1
     swing = raw["swings"][0]
     assert list(swing["events"]) == list(EVENT_NAMES)

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from swingcoach.analysis.body import shipped_lifter
+from swingcoach.analysis.swing import orient
 from swingcoach.cli.app import app
 from swingcoach.errors import NoSwingError
 from swingcoach.pose.base import PoseSequence
@@ -16,7 +18,6 @@ from swingcoach.pose.landmark_files import load_landmark_file
 from swingcoach.pose.skeleton import BLAZEPOSE_TO_COCO, K
 from swingcoach.swing.detect import find_swings
 from swingcoach.swing.events import EVENT_NAMES, PHASE_NAMES, RuleEventDetector, SwingEvents
-from swingcoach.swing.orientation import estimate_orientation
 
 # Seen on the demo video frame by frame: takeaway ~60-80, top 119, impact ~142, finish ~190.
 DEMO_TOP = 119
@@ -125,10 +126,11 @@ def test_events_are_unchanged_by_mirroring(demo_poses: PoseSequence) -> None:
 
 
 def test_handedness_and_view(demo_poses: PoseSequence) -> None:
-    events = RuleEventDetector().detect(demo_poses)
-    right = estimate_orientation(demo_poses, events["address"], events["top"])
-    left = estimate_orientation(demo_poses.mirrored(), events["address"], events["top"])
+    lifter = shipped_lifter()
+    right = orient(demo_poses, lifter.lift(demo_poses), None)
+    left = orient(demo_poses.mirrored(), lifter.lift(demo_poses.mirrored()), None)
     assert right.handedness == "right" and right.view == "down-the-line"
+    assert right.azimuth > 60 and left.azimuth == pytest.approx(right.azimuth, abs=0.5)
     assert right.handedness_score > 1.0
     # Every cue flips with the mirror image; calling it left-handed needs stronger evidence
     # (right-handers are the large majority), which the phone-swing test below has.
@@ -215,8 +217,7 @@ def test_left_handed_phone_swing(shared_data: Path) -> None:
     from swingcoach.pose import create_backend
 
     sequence, _ = extract_poses(shared_data / "phone_swings" / "swing6.mp4", create_backend("mediapipe-full"))
-    events = RuleEventDetector().detect(sequence)
-    orientation = estimate_orientation(sequence, events["address"], events["top"])
+    orientation = orient(sequence, shipped_lifter().lift(sequence), None)
     assert orientation.handedness == "left"
     assert orientation.view == "down-the-line"
 

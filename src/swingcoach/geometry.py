@@ -27,3 +27,9 @@ def turn_between(before: float, after: float) -> float:
 def tilt_from_vertical(bottom: np.ndarray, top: np.ndarray) -> float:
     d = top - bottom
     return float(np.degrees(np.arccos(np.clip(-d[1] / max(float(np.linalg.norm(d)), 1e-9), -1.0, 1.0))))
+
+
+def angle_in_plane(v: np.ndarray, reference: np.ndarray, toward: np.ndarray) -> float:
+    """Signed angle (degrees) of `v` from `reference` in the plane of `reference` and `toward` (both
+    unit, orthogonal), positive toward `toward`. 2D or 3D."""
+    return float(np.degrees(np.arctan2(np.dot(v, toward), np.dot(v, reference))))

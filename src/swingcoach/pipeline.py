@@ -3,22 +3,20 @@ benchmarks all call these functions, so every path runs the same code."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from swingcoach.analysis.swing import SwingAnalysis, analyze_swing
+import numpy as np
+
+from swingcoach.analysis.body import shipped_lifter
+from swingcoach.analysis.swing import ANALYSIS_VERSION, SwingAnalysis, analyze_swing
 from swingcoach.errors import NoPersonError, NoSwingError
 from swingcoach.pose.base import PoseBackend, PoseSequence
-from swingcoach.schemas import Handedness
+from swingcoach.schemas import Handedness, ModelVersions
 from swingcoach.swing.detect import DetectorSettings, find_swings
 from swingcoach.swing.events import EventDetector, RuleEventDetector
 from swingcoach.swing.features import hand_height, interpolate_gaps, normalize, smooth
 from swingcoach.video.source import FrameSource, VideoInfo, open_source
-
-if TYPE_CHECKING:
-    from swingcoach.pose.lift import Lifter
 
 FrameCallback = Callable[[int], None]
 MIN_PERSON_FRAMES = 10
@@ -29,22 +27,19 @@ def extract_poses(
 ) -> tuple[PoseSequence, VideoInfo]:
     """Decode the video frame by frame and run the pose backend on each; only keypoints are kept."""
     backend.reset()
-    frames = []
+    frames, times = [], []
     with source if isinstance(source, FrameSource) else open_source(source) as video:
         info = video.info
         for frame in video:
             frames.append(backend(frame.image, frame.time_s))
+            times.append(frame.time_s)
             if on_frame is not None:
                 on_frame(frame.index)
     if not frames:
-        raise NoPersonError(f"the video has no frames: {source}")
-    sequence = PoseSequence.from_frames(frames, info.fps, info.width, info.height, backend.has_world)
+        raise NoPersonError(f"the video has no frames: {info.source}")
+    # On the frames' own timestamps: a dropped frame leaves a gap instead of shortening the swing.
+    sequence = PoseSequence.from_timed_frames(frames, np.array(times), info.width, info.height, backend.has_world)
     return sequence, info
-
-
-def lift_world(sequence: PoseSequence, lifter: Lifter) -> PoseSequence:
-    """The same poses with the 3D (and so the 3D metrics) from the lifter instead of the backend."""
-    return dataclasses.replace(sequence, world=lifter.lift(sequence))
 
 
 def _looks_like_one_swing(sequence: PoseSequence) -> bool:
@@ -88,3 +83,22 @@ def analyze_poses(
         analyze_swing(piece, detector, index=i, handedness=handedness)
         for i, piece in enumerate(swing_sequences(sequence))
     ]
+
+
+def model_versions(pose: str | None, detector: EventDetector) -> ModelVersions:
+    """What analysed a swing: recorded with it on every path."""
+    return ModelVersions(
+        pose=pose, events=detector.version, lift=shipped_lifter().version, analysis=ANALYSIS_VERSION
+    )
+
+
+def analyze_video(
+    source: str | Path | FrameSource,
+    backend: PoseBackend,
+    detector: EventDetector,
+    handedness: Handedness | None = None,
+    on_frame: FrameCallback | None = None,
+) -> tuple[PoseSequence, VideoInfo, list[SwingAnalysis]]:
+    """Video -> poses -> every swing analysed: the CLI and the server's clip job both run this."""
+    sequence, info = extract_poses(source, backend, on_frame)
+    return sequence, info, analyze_poses(sequence, detector, handedness)

@@ -20,7 +20,7 @@ from swingcoach.pose.base import PoseSequence
 from swingcoach.pose.skeleton import NUM_KEYPOINTS
 from swingcoach.swing.events.base import EVENT_NAMES, SwingEvents
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "2.0"
 PAYLOAD_SCHEMA_VERSION = "1.0"
 MAX_PAYLOAD_FRAMES = 3600  # 15 s at 240 fps
 
@@ -171,7 +171,9 @@ class SwingPayload(BaseModel):
 # Analysis report
 # ---------------------------------------------------------------------------------------------
 
-MetricStatus = Literal["ok", "low", "high", "unavailable"]
+# "unreliable": measured, but at frames whose tracking failed its checks; shown, never scored.
+MetricStatus = Literal["ok", "low", "high", "unavailable", "unreliable"]
+MetricSource = Literal["timing", "2d", "3d"]
 
 
 class MetricResult(BaseModel):
@@ -183,6 +185,9 @@ class MetricResult(BaseModel):
     score: float | None = Field(default=None, ge=0, le=100)
     status: MetricStatus
     note: str | None = None
+    source: MetricSource | None = Field(
+        default=None, description="how it was measured: timing, the 2D image plane, or the lifted 3D"
+    )
 
 
 class Advice(BaseModel):
@@ -197,6 +202,23 @@ class PhaseSpan(BaseModel):
     end_frame: int
 
 
+class TrackingReport(BaseModel):
+    """How well the golfer was tracked from address to finish (analysis.quality)."""
+
+    score: float = Field(ge=0, le=1, description="share of well-tracked frames from address to finish")
+    acceptable: bool
+    problems: dict[str, float] = Field(description="check -> share of the swing's frames that failed it")
+    bad_events: list[str] = Field(description="events whose frames failed a check")
+
+
+class SwingTimes(BaseModel):
+    """Sub-frame times of the timing events, seconds on the source clock; None when not seen."""
+
+    takeaway_s: float | None
+    top_s: float
+    impact_s: float
+
+
 class SwingReport(BaseModel):
     index: int
     start_frame: int
@@ -206,10 +228,21 @@ class SwingReport(BaseModel):
     handedness: Handedness
     handedness_score: float
     view: View
+    camera_azimuth: float | None = Field(
+        default=None,
+        description="degrees between the target line and the image plane: 0 face on, 90 down the line",
+    )
+    measured_as: Literal["face-on", "down-the-line"] | None = Field(
+        default=None, description="the standard view whose definitions measured the swing"
+    )
     events: EventFrames
+    times: SwingTimes | None = None
     phases: list[PhaseSpan]
     metrics: dict[str, MetricResult]
-    score: float = Field(ge=0, le=100)
+    score: float | None = Field(ge=0, le=100, description="None when the tracking is too poor to score")
+    scored_metrics: int | None = Field(default=None, description="how many metrics the score is based on")
+    tracking: TrackingReport | None = None
+    warnings: list[str] = Field(default_factory=list)
     advice: list[Advice]
 
 
@@ -226,7 +259,7 @@ class SourceInfo(BaseModel):
 class Report(BaseModel):
     """`report.json`: frames are indices into the source video."""
 
-    schema_version: Literal["1.0"] = REPORT_SCHEMA_VERSION
+    schema_version: Literal["2.0"] = REPORT_SCHEMA_VERSION
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     source: SourceInfo
     models: ModelVersions

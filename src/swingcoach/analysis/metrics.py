@@ -1,168 +1,360 @@
-"""Swing metrics, measured at the events. Definitions, units and ranges live in references.toml.
+"""Swing metrics, one definition per metric and camera view. Ranges, texts and sources live in
+references.toml; the definitions and their measured errors are in docs/metrics.md.
 
-The sequence is right-handed canonical (left-handed swings are mirrored before this): the lead
-side is the golfer's left, and in a face-on view the target is to the image's right.
-Angles come from the 3D pose (metric, any view); horizontal movements from the 2D pose, scaled to
-centimetres by the golfer's leg length, and only in views where they lie in the image plane.
+The swing is right-handed (left-handed swings are mirrored first). Each metric means one thing in
+the swing's own frame (vertical, toward the target, toward the ball; `analysis.body`); each view
+measures it where the image shows it, in 2D as coaches draw lines on video, and from the lifted 3D
+where the image plane does not hold it. Root motion (the whole body moving toward or away from the
+camera) is in neither, so sideways moves are not measured down the line and moves toward the ball
+are not measured face on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-from swingcoach.geometry import joint_angle, line_heading, tilt_from_vertical, turn_between
-from swingcoach.pose.base import PoseSequence
+from swingcoach.analysis.body import UP, SwingBody, around, chest, pelvis
+from swingcoach.geometry import angle_in_plane, joint_angle, line_heading, turn_between
 from swingcoach.pose.skeleton import K
 from swingcoach.swing.events.base import SwingEvents
-from swingcoach.swing.features import hand_height, interpolate_gaps, median_around, midpoint, normalize
+from swingcoach.swing.features import hand_height, normalize
+from swingcoach.swing.timing import SwingTiming
 
-HEAD = [K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]
+StandardView = Literal["face-on", "down-the-line"]
+Source = Literal["timing", "2d", "3d"]
+
 FINISH_HOLD_S = 0.5
-TAKEAWAY_MOVE = 0.05  # torso lengths the hands move before the takeaway counts as started
-ASSUMED_LEG_M = 0.85  # hip to ankle along the leg, for scale when no 3D pose is known
-# Hands above the shoulders with the shoulders turned less than this is not a real swing position:
-# monocular 3D (BlazePose world landmarks especially, down the line) then missed the rotation.
-MIN_PLAUSIBLE_TURN = 30.0
 # No golfer takes this long from top to impact in real time: the clip is slow motion.
 SLOW_MOTION_DOWNSWING_S = 0.6
-UNRESOLVED_TURN = (
-    "the pose model did not resolve the torso rotation at the top in this view "
-    "(monocular 3D often misses it down the line); try a face-on video"
-)
+IMAGE_UP = np.array([0.0, -1.0])
+IMAGE_RIGHT = np.array([1.0, 0.0])
 
 
 @dataclass(frozen=True)
 class Measurement:
     value: float | None
     note: str | None = None
+    source: Source | None = None
+    events: tuple[str, ...] = ()
 
 
-def _around(points: np.ndarray, frame: int, half: int = 1) -> np.ndarray:
-    return median_around(points, frame, half)
+@dataclass(frozen=True)
+class Swing:
+    """What a definition reads."""
+
+    body: SwingBody
+    events: SwingEvents
+    timing: SwingTiming
+    cm: float  # per pixel
+
+    def at(self, name: str) -> int:
+        return self.events[name]
 
 
-def metres_per_pixel(sequence: PoseSequence, frame: int) -> float:
-    """Leg length (hip-knee-ankle, both sides) in metres over the same in pixels, around `frame`."""
+Measure = Callable[[Swing], float | None]
 
-    def leg(points: np.ndarray) -> float:
-        p = _around(points, frame, half=3)
-        lengths = [
-            np.linalg.norm(p[hip] - p[knee]) + np.linalg.norm(p[knee] - p[ankle])
-            for hip, knee, ankle in ((K.L_HIP, K.L_KNEE, K.L_ANKLE), (K.R_HIP, K.R_KNEE, K.R_ANKLE))
-        ]
-        return float(np.nanmean(lengths))
 
-    pixels = leg(sequence.keypoints[..., :2])
-    metres = leg(sequence.world) if sequence.world is not None else ASSUMED_LEG_M
-    return (
-        metres / pixels if pixels > 0 and np.isfinite(metres) else ASSUMED_LEG_M / max(sequence.height / 2, 1)
+@dataclass(frozen=True)
+class Definition:
+    measure: Measure
+    source: Source
+    events: tuple[str, ...]
+
+
+# --- timing -----------------------------------------------------------------------------------
+
+
+def _tempo(s: Swing) -> float | None:
+    return s.timing.tempo_ratio
+
+
+def _slow_motion(s: Swing) -> bool:
+    return s.timing.downswing_s > SLOW_MOTION_DOWNSWING_S
+
+
+def _backswing_s(s: Swing) -> float | None:
+    return None if _slow_motion(s) else s.timing.backswing_s
+
+
+def _downswing_s(s: Swing) -> float | None:
+    return None if _slow_motion(s) else s.timing.downswing_s
+
+
+# --- angles: each a function of the swing and a frame, so plots can follow them over time -----
+
+FrameAngle = Callable[[Swing, int], float | None]
+
+
+def turn_3d(left: int, right: int) -> FrameAngle:
+    """Rotation of a body line about the vertical since address, lifted 3D."""
+
+    def angle(s: Swing, frame: int) -> float:
+        before, after = around(s.body.world, s.at("address")), around(s.body.world, frame)
+        return turn_between(
+            line_heading(before[left], before[right]), line_heading(after[left], after[right])
+        )
+
+    return angle
+
+
+def turn_face_on(left: int, right: int) -> FrameAngle:
+    """Face on, a body line is square to the camera at address and turns out of the image plane: its
+    signed width (lead point's x minus trail point's x) shrinks with the cosine of the turn, and
+    changes sign past 90 degrees."""
+
+    def angle(s: Swing, frame: int) -> float | None:
+        before, after = around(s.body.keypoints, s.at("address")), around(s.body.keypoints, frame)
+        width = before[left, 0] - before[right, 0]
+        if width <= 0:
+            return None
+        return float(np.degrees(np.arccos(np.clip((after[left, 0] - after[right, 0]) / width, -1.0, 1.0))))
+
+    return angle
+
+
+def bend_2d(s: Swing, frame: int) -> float:
+    """Down the line: the spine (hip centre to shoulder centre) from vertical in the image, toward the
+    ball positive (the golfer faces image-right)."""
+    p = around(s.body.keypoints, frame)
+    return angle_in_plane(chest(p) - pelvis(p), IMAGE_UP, IMAGE_RIGHT)
+
+
+def bend_3d(s: Swing, frame: int) -> float:
+    p = around(s.body.world, frame)
+    return angle_in_plane(chest(p) - pelvis(p), UP, s.body.forward_axis())
+
+
+LEGS = {"lead": (K.L_HIP, K.L_KNEE, K.L_ANKLE), "trail": (K.R_HIP, K.R_KNEE, K.R_ANKLE)}
+
+
+def knee_flex(three_d: bool, legs: tuple[str, ...]) -> FrameAngle:
+    def angle(s: Swing, frame: int) -> float:
+        p = around(s.body.world if three_d else s.body.keypoints, frame)
+        return float(np.mean([180.0 - joint_angle(*(p[j] for j in LEGS[leg])) for leg in legs]))
+
+    return angle
+
+
+def lead_elbow_3d(s: Swing, frame: int) -> float:
+    p = around(s.body.world, frame)
+    return joint_angle(p[K.L_SHOULDER], p[K.L_ELBOW], p[K.L_WRIST])
+
+
+def at(angle: FrameAngle, event: str) -> Measure:
+    return lambda s: angle(s, s.at(event))
+
+
+def change(angle: FrameAngle, event: str) -> Measure:
+    """The angle at `event` minus at address."""
+
+    def measure(s: Swing) -> float | None:
+        now, before = angle(s, s.at(event)), angle(s, s.at("address"))
+        return None if now is None or before is None else now - before
+
+    return measure
+
+
+def difference(a: Measure, b: Measure) -> Measure:
+    def measure(s: Swing) -> float | None:
+        first, second = a(s), b(s)
+        return None if first is None or second is None else first - second
+
+    return measure
+
+
+SHOULDERS, HIPS = (K.L_SHOULDER, K.R_SHOULDER), (K.L_HIP, K.R_HIP)
+# Each angle metric from the lifted 3D, and from the 2D of the views whose image plane holds it.
+ANGLES_3D: dict[str, Measure] = {
+    "shoulder_turn_top": at(turn_3d(*SHOULDERS), "top"),
+    "hip_turn_top": at(turn_3d(*HIPS), "top"),
+    "x_factor_top": difference(at(turn_3d(*SHOULDERS), "top"), at(turn_3d(*HIPS), "top")),
+    "spine_tilt_address": at(bend_3d, "address"),
+    "spine_tilt_top": change(bend_3d, "top"),
+    "spine_tilt_impact": change(bend_3d, "impact"),
+    "lead_arm_top": at(lead_elbow_3d, "top"),
+    "knee_flex_address": at(knee_flex(True, ("lead", "trail")), "address"),
+    "trail_knee_flex_top": at(knee_flex(True, ("trail",)), "top"),
+}
+ANGLES_2D: dict[StandardView, dict[str, Measure]] = {
+    "face-on": {
+        "shoulder_turn_top": at(turn_face_on(*SHOULDERS), "top"),
+        "hip_turn_top": at(turn_face_on(*HIPS), "top"),
+        "x_factor_top": difference(at(turn_face_on(*SHOULDERS), "top"), at(turn_face_on(*HIPS), "top")),
+    },
+    "down-the-line": {
+        "spine_tilt_address": at(bend_2d, "address"),
+        "spine_tilt_top": change(bend_2d, "top"),
+        "spine_tilt_impact": change(bend_2d, "impact"),
+        "knee_flex_address": at(knee_flex(False, ("lead", "trail")), "address"),
+        "trail_knee_flex_top": at(knee_flex(False, ("trail",)), "top"),
+    },
+}
+
+
+# --- movements in the image plane (cm) --------------------------------------------------------
+
+
+def _move(part: Callable[[Swing, int], np.ndarray], event: str, axis: int, sign: float) -> Measure:
+    """How far `part` moved from address to `event` along an image axis, in cm; `sign` orients it."""
+
+    def measure(s: Swing) -> float:
+        return sign * float(part(s, s.at(event))[axis] - part(s, s.at("address"))[axis]) * s.cm
+
+    return measure
+
+
+def _head(s: Swing, frame: int) -> np.ndarray:
+    return s.body.head(frame)
+
+
+def _hips(s: Swing, frame: int) -> np.ndarray:
+    return pelvis(around(s.body.keypoints, frame))
+
+
+def _finish_balance(s: Swing) -> float | None:
+    finish = s.at("finish")
+    hold_end = min(len(s.body.keypoints) - 1, finish + round(FINISH_HOLD_S * s.body.fps))
+    if hold_end - finish < max(2, round(0.3 * s.body.fps)):
+        return None
+    path = s.body.head_track()[finish : hold_end + 1]
+    return float(np.linalg.norm(np.ptp(path, axis=0))) * s.cm
+
+
+def _weight_shift(s: Swing) -> float | None:
+    p = around(s.body.keypoints, s.at("finish"))
+    trail, lead = p[K.R_ANKLE, 0], p[K.L_ANKLE, 0]
+    if abs(lead - trail) < 1e-6:
+        return None
+    return float((pelvis(p)[0] - trail) / (lead - trail))
+
+
+# --- the table --------------------------------------------------------------------------------
+
+ANY: tuple[StandardView, ...] = ("face-on", "down-the-line")
+NOT_SIDEWAYS = "not visible down the line: sideways moves point at the camera"
+NOT_DEPTH = "not visible face on: moves toward the ball point at the camera"
+UP_IN_IMAGE, ALONG_IMAGE = 1, 0
+_TIMING = ("address", "top", "impact")
+ANGLE_EVENTS = {
+    "shoulder_turn_top": ("address", "top"),
+    "hip_turn_top": ("address", "top"),
+    "x_factor_top": ("address", "top"),
+    "spine_tilt_address": ("address",),
+    "spine_tilt_top": ("address", "top"),
+    "spine_tilt_impact": ("address", "impact"),
+    "lead_arm_top": ("top",),
+    "knee_flex_address": ("address",),
+    "trail_knee_flex_top": ("top",),
+}
+
+
+def _both(definition: Definition) -> dict[StandardView, Definition | str]:
+    return dict.fromkeys(ANY, definition)
+
+
+def _view_only(
+    view: StandardView, definition: Definition, elsewhere: str
+) -> dict[StandardView, Definition | str]:
+    return {v: definition if v == view else elsewhere for v in ANY}
+
+
+def _angle(name: str) -> dict[StandardView, Definition | str]:
+    """2D where the view's image plane holds the angle, else the lifted 3D."""
+    events = ANGLE_EVENTS[name]
+    return {
+        view: Definition(ANGLES_2D[view][name], "2d", events)
+        if name in ANGLES_2D[view]
+        else Definition(ANGLES_3D[name], "3d", events)
+        for view in ANY
+    }
+
+
+def _sideways(
+    part: Callable[[Swing, int], np.ndarray], event: str, sign: float
+) -> dict[StandardView, Definition | str]:
+    return _view_only(
+        "face-on", Definition(_move(part, event, ALONG_IMAGE, sign), "2d", ("address", event)), NOT_SIDEWAYS
     )
 
 
-def takeaway_onset(norm: np.ndarray, address: int, top: int) -> int:
-    """Last frame between address and top where the hands are still at their address position."""
-    hands = midpoint(norm, K.L_WRIST, K.R_WRIST)
-    moved = np.linalg.norm(hands[address : top + 1] - hands[address], axis=-1) > TAKEAWAY_MOVE
-    return address + max(int(np.argmax(moved)) - 1, 0) if moved.any() else address
+def _toward_ball(
+    part: Callable[[Swing, int], np.ndarray], event: str
+) -> dict[StandardView, Definition | str]:
+    return _view_only(
+        "down-the-line", Definition(_move(part, event, ALONG_IMAGE, 1.0), "2d", ("address", event)), NOT_DEPTH
+    )
 
 
-def measure(sequence: PoseSequence, events: SwingEvents, view: str) -> dict[str, Measurement]:
-    """Raw metric values of one right-handed swing; `events` index `sequence`."""
-    fps = sequence.fps
-    address, top, impact, finish = events["address"], events["top"], events["impact"], events["finish"]
-    keypoints = interpolate_gaps(sequence.keypoints[..., :2])
-    norm = normalize(keypoints)
+def _lift(part: Callable[[Swing, int], np.ndarray], event: str) -> dict[StandardView, Definition | str]:
+    return _both(Definition(_move(part, event, UP_IN_IMAGE, -1.0), "2d", ("address", event)))
+
+
+DEFINITIONS: dict[str, dict[StandardView, Definition | str]] = {
+    "tempo_ratio": _both(Definition(_tempo, "timing", _TIMING)),
+    "backswing_s": _both(Definition(_backswing_s, "timing", _TIMING)),
+    "downswing_s": _both(Definition(_downswing_s, "timing", ("top", "impact"))),
+    **{name: _angle(name) for name in ANGLE_EVENTS},
+    "head_sway_top": _sideways(_head, "top", -1.0),
+    "head_sway_impact": _sideways(_head, "impact", 1.0),
+    "head_lift_top": _lift(_head, "top"),
+    "head_lift_impact": _lift(_head, "impact"),
+    "head_depth_top": _toward_ball(_head, "top"),
+    "head_depth_impact": _toward_ball(_head, "impact"),
+    "hip_sway_top": _sideways(_hips, "top", -1.0),
+    "hip_shift_impact": _sideways(_hips, "impact", 1.0),
+    "hip_depth_top": _toward_ball(_hips, "top"),
+    "hip_depth_impact": _toward_ball(_hips, "impact"),
+    "finish_balance": _both(Definition(_finish_balance, "2d", ("finish",))),
+    "weight_shift_finish": _view_only("face-on", Definition(_weight_shift, "2d", ("finish",)), NOT_SIDEWAYS),
+}
+
+NOTES = {
+    "tempo_ratio": "the cut does not show the takeaway",
+    "backswing_s": "the video looks slow-motion (downswing over 0.6 s): times need real-time video",
+    "downswing_s": "the video looks slow-motion (downswing over 0.6 s): times need real-time video",
+    "finish_balance": "the video ends too soon after the finish",
+}
+
+
+def measure(swing: Swing, view: StandardView) -> dict[str, Measurement]:
+    """Every metric of one right-handed swing as measured from `view`."""
     out: dict[str, Measurement] = {}
-
-    onset = takeaway_onset(norm, address, top)
-    backswing = (top - onset) / fps
-    downswing = (impact - top) / fps
-    if downswing > SLOW_MOTION_DOWNSWING_S:
-        note = f"the video looks slow-motion (downswing {downswing:.2f} s); times need real-time video"
-        out["backswing_s"] = Measurement(None, note)
-        out["downswing_s"] = Measurement(None, note)
-    else:
-        out["backswing_s"] = Measurement(backswing)
-        out["downswing_s"] = Measurement(downswing)
-    out["tempo_ratio"] = Measurement(backswing / downswing if downswing > 0 else None)
-
-    if sequence.world is not None and np.isfinite(sequence.world).any():
-        world = interpolate_gaps(sequence.world)
-        at = {name: _around(world, events[name]) for name in ("address", "top", "impact")}
-        shoulders = {k: line_heading(p[K.L_SHOULDER], p[K.R_SHOULDER]) for k, p in at.items()}
-        hips = {k: line_heading(p[K.L_HIP], p[K.R_HIP]) for k, p in at.items()}
-        shoulder_turn = turn_between(shoulders["address"], shoulders["top"])
-        hip_turn = turn_between(hips["address"], hips["top"])
-        hands_up = hand_height(norm)[top] > 1.0
-        if hands_up and shoulder_turn < MIN_PLAUSIBLE_TURN:
-            for name in ("shoulder_turn_top", "hip_turn_top", "x_factor_top"):
-                out[name] = Measurement(None, UNRESOLVED_TURN)
-        else:
-            out["shoulder_turn_top"] = Measurement(shoulder_turn)
-            out["hip_turn_top"] = Measurement(hip_turn)
-            out["x_factor_top"] = Measurement(shoulder_turn - hip_turn)
-        tilt = {
-            k: tilt_from_vertical(midpoint(p, K.L_HIP, K.R_HIP), midpoint(p, K.L_SHOULDER, K.R_SHOULDER))
-            for k, p in at.items()
-        }
-        out["spine_tilt_address"] = Measurement(tilt["address"])
-        out["spine_tilt_top"] = Measurement(tilt["top"] - tilt["address"])
-        out["spine_tilt_impact"] = Measurement(tilt["impact"] - tilt["address"])
-        p = at["top"]
-        out["lead_arm_top"] = Measurement(joint_angle(p[K.L_SHOULDER], p[K.L_ELBOW], p[K.L_WRIST]))
-        p = at["address"]
-        knees = [
-            180.0 - joint_angle(p[hip], p[knee], p[ankle])
-            for hip, knee, ankle in ((K.L_HIP, K.L_KNEE, K.L_ANKLE), (K.R_HIP, K.R_KNEE, K.R_ANKLE))
-        ]
-        out["knee_flex_address"] = Measurement(float(np.mean(knees)))
-
-    cm = 100.0 * metres_per_pixel(sequence, address)
-    head = np.nanmean(keypoints[:, HEAD], axis=1)
-    pelvis = midpoint(keypoints, K.L_HIP, K.R_HIP)
-    head_at = {name: _around(head, events[name]) for name in ("address", "top", "impact")}
-    pelvis_at = {name: _around(pelvis, events[name]) for name in ("address", "top", "impact")}
-    # Image y points down: up is -dy. Target is image-right in a right-handed face-on view.
-    out["head_lift_top"] = Measurement(-(head_at["top"][1] - head_at["address"][1]) * cm)
-    out["head_lift_impact"] = Measurement(-(head_at["impact"][1] - head_at["address"][1]) * cm)
-    if view != "down-the-line":
-        out["head_sway_top"] = Measurement(-(head_at["top"][0] - head_at["address"][0]) * cm)
-        out["head_sway_impact"] = Measurement((head_at["impact"][0] - head_at["address"][0]) * cm)
-        out["hip_sway_top"] = Measurement(-(pelvis_at["top"][0] - pelvis_at["address"][0]) * cm)
-        out["hip_shift_impact"] = Measurement((pelvis_at["impact"][0] - pelvis_at["address"][0]) * cm)
-
-    hold_end = min(len(sequence) - 1, finish + round(FINISH_HOLD_S * fps))
-    if hold_end - finish >= max(2, round(0.3 * fps)):
-        path = head[finish : hold_end + 1]
-        out["finish_balance"] = Measurement(float(np.linalg.norm(np.ptp(path, axis=0))) * cm)
-    else:
-        out["finish_balance"] = Measurement(None, "the video ends too soon after the finish")
-    if view == "face-on":
-        trail, lead = keypoints[finish, K.R_ANKLE, 0], keypoints[finish, K.L_ANKLE, 0]
-        if abs(lead - trail) > 1e-6:
-            out["weight_shift_finish"] = Measurement(float((pelvis[finish, 0] - trail) / (lead - trail)))
+    for name, by_view in DEFINITIONS.items():
+        definition = by_view[view]
+        if isinstance(definition, str):
+            out[name] = Measurement(None, definition)
+            continue
+        value = definition.measure(swing)
+        if value is not None and not np.isfinite(value):
+            value = None
+        note = None
+        if value is None:
+            note = swing.timing.problem if definition.source == "timing" and swing.timing.problem else None
+            note = note or NOTES.get(name, "could not be measured in this clip")
+        out[name] = Measurement(value, note, definition.source, definition.events)
     return out
 
 
-def angle_series(sequence: PoseSequence, address: int) -> dict[str, np.ndarray]:
-    """Per-frame curves for the report's plots, in the metrics' units."""
-    norm = normalize(interpolate_gaps(sequence.keypoints[..., :2]))
+def angle_series(swing: Swing, view: StandardView, reported: set[str]) -> dict[str, np.ndarray]:
+    """Per-frame curves for the report's plots, measured as the table measures them, for the
+    metrics the report shows a value for."""
+    norm = normalize(swing.body.keypoints)
     series = {"Hand height (torso lengths)": hand_height(norm)}
-    if sequence.world is not None and np.isfinite(sequence.world).any():
-        world = interpolate_gaps(sequence.world)
-        headings = {
-            "Shoulder turn (°)": (K.L_SHOULDER, K.R_SHOULDER),
-            "Hip turn (°)": (K.L_HIP, K.R_HIP),
-        }
-        for name, (left, right) in headings.items():
-            heading = np.array([line_heading(p[left], p[right]) for p in world])
-            series[name] = np.abs((heading - heading[address] + 180.0) % 360.0 - 180.0)
-        series["Spine tilt (°)"] = np.array(
-            [
-                tilt_from_vertical(midpoint(p, K.L_HIP, K.R_HIP), midpoint(p, K.L_SHOULDER, K.R_SHOULDER))
-                for p in world
-            ]
-        )
+    frames = range(len(swing.body.keypoints))
+    curves = {
+        "spine_tilt_address": ("Spine forward bend (°)", bend_2d if view == "down-the-line" else bend_3d),
+        "shoulder_turn_top": (
+            "Shoulder turn (°)",
+            turn_face_on(*SHOULDERS) if view == "face-on" else turn_3d(*SHOULDERS),
+        ),
+        "hip_turn_top": ("Hip turn (°)", turn_face_on(*HIPS) if view == "face-on" else turn_3d(*HIPS)),
+    }
+    for metric, (label, angle) in curves.items():
+        if metric in reported:
+            values = [angle(swing, f) for f in frames]
+            series[label] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     return series

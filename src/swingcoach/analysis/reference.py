@@ -22,9 +22,6 @@ class MetricReference(BaseModel):
     definition: str
     advice_low: str
     advice_high: str
-    needs_3d: bool = False
-    views: list[str] | None = None
-    relative_to: str | None = None
 
 
 class References(BaseModel):

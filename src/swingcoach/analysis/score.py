@@ -20,44 +20,39 @@ def metric_score(value: float, reference: MetricReference) -> tuple[float, str]:
     return 100.0, "ok"
 
 
-def unavailable_reason(reference: MetricReference, view: str, has_3d: bool) -> str:
-    if reference.needs_3d and not has_3d:
-        return "needs a 3D pose (use a backend with 3D or --lift)"
-    if reference.views is not None and view not in reference.views:
-        return f"not measurable from a {view} view (needs {' or '.join(reference.views)})"
-    return "could not be measured in this clip"
-
-
 def score_metrics(
-    measurements: dict[str, Measurement], view: str, has_3d: bool, references: References | None = None
+    measurements: dict[str, Measurement],
+    bad_events: frozenset[str] = frozenset(),
+    references: References | None = None,
 ) -> dict[str, MetricResult]:
+    """Every reference metric scored; one measured at a badly tracked event is shown, not scored."""
     references = references or load_references()
     results: dict[str, MetricResult] = {}
     for name, reference in references.metrics.items():
-        measured = measurements.get(name)
+        measured = measurements.get(name, Measurement(None, "not measured"))
         common = {
             "label": reference.label,
             "unit": reference.unit,
             "event": reference.event,
             "range": reference.range,
+            "source": measured.source,
         }
-        if measured is None or measured.value is None:
-            note = measured.note if measured is not None and measured.note else None
-            results[name] = MetricResult(
-                value=None,
-                status="unavailable",
-                note=note or unavailable_reason(reference, view, has_3d),
-                **common,
-            )
+        if measured.value is None:
+            results[name] = MetricResult(value=None, status="unavailable", note=measured.note, **common)
+            continue
+        value = round(measured.value, 2)
+        failed = sorted(bad_events.intersection(measured.events))
+        if failed:
+            note = f"measured at badly tracked frames ({', '.join(failed)}): not scored"
+            results[name] = MetricResult(value=value, status="unreliable", note=note, **common)
             continue
         score, status = metric_score(measured.value, reference)
-        results[name] = MetricResult(
-            value=round(measured.value, 2), score=round(score, 1), status=status, **common
-        )
+        results[name] = MetricResult(value=value, score=round(score, 1), status=status, **common)
     return results
 
 
-def overall_score(results: dict[str, MetricResult], references: References | None = None) -> float:
+def overall_score(results: dict[str, MetricResult], references: References | None = None) -> float | None:
+    """Weighted mean of the scored metrics; None when none could be scored."""
     references = references or load_references()
     weighted = [
         (result.score, references.metrics[name].weight)
@@ -65,7 +60,7 @@ def overall_score(results: dict[str, MetricResult], references: References | Non
         if result.score is not None
     ]
     total = sum(weight for _, weight in weighted)
-    return round(sum(score * weight for score, weight in weighted) / total, 1) if total else 0.0
+    return round(sum(score * weight for score, weight in weighted) / total, 1) if total else None
 
 
 def advise(results: dict[str, MetricResult], references: References | None = None) -> list[Advice]:

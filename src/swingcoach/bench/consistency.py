@@ -28,7 +28,7 @@ import numpy as np
 
 from swingcoach.analysis.reference import load_references
 from swingcoach.errors import NoPersonError, NoSwingError
-from swingcoach.pipeline import analyze_poses, extract_poses, swing_sequences
+from swingcoach.pipeline import analyze_video, swing_sequences
 from swingcoach.pose import create_backend
 from swingcoach.pose.base import PoseBackend, PoseSequence
 from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
@@ -184,25 +184,33 @@ class Seen:
     """One swing as the golfer sees it; times in seconds on the original video's clock."""
 
     events_s: dict[str, float]
-    score: float
+    score: float | None
     metrics: dict[str, float]
     top_advice: str
     view: str
     handedness: str
     scored_metrics: int
+    measured_metrics: int
 
 
-def seen(report: SwingReport, fps: float, origin: float, frame_times: Callable[[int], float]) -> Seen:
-    del fps
-    events = report.events.model_dump()
+def seen(report: SwingReport, origin: float, frame_times: Callable[[int], float]) -> Seen:
+    """Event times at the report's sub-frame precision where it has it (top, impact, takeaway)."""
+    events = {name: origin + frame_times(frame) for name, frame in report.events.model_dump().items()}
+    if report.times is not None:
+        first = frame_times(report.start_frame) - report.start_time_s
+        events["top"] = origin + first + report.times.top_s
+        events["impact"] = origin + first + report.times.impact_s
+        if report.times.takeaway_s is not None:
+            events["takeaway"] = origin + first + report.times.takeaway_s
     return Seen(
-        events_s={name: origin + frame_times(frame) for name, frame in events.items()},
+        events_s=events,
         score=report.score,
         metrics={name: m.value for name, m in report.metrics.items() if m.value is not None},
         top_advice=report.advice[0].metric if report.advice else "none",
         view=report.view,
         handedness=report.handedness,
         scored_metrics=sum(m.score is not None for m in report.metrics.values()),
+        measured_metrics=sum(m.value is not None for m in report.metrics.values()),
     )
 
 
@@ -220,11 +228,9 @@ class Runner:
         return self.backends[name]
 
     def cli(self, source: MemorySource, origin: float) -> list[Seen]:
-        sequence, _info = extract_poses(source, self.backend(CLI_BACKEND))
+        sequence, _info, analyses = analyze_video(source, self.backend(CLI_BACKEND), self.detector)
         fps = sequence.fps
-        return [
-            seen(a.report, fps, origin, lambda f: f / fps) for a in analyze_poses(sequence, self.detector)
-        ]
+        return [seen(a.report, origin, lambda f: f / fps) for a in analyses]
 
     def browser(self, source: MemorySource, origin: float) -> list[Seen]:
         """The practice page: student poses at the browser's pace, on the payload's time grid, cut by
@@ -239,9 +245,13 @@ class Runner:
         sequence = PoseSequence.from_timed_frames(frames, np.array(times), info.width, info.height, False)
         out = []
         for piece in swing_sequences(sequence):
-            payload = SwingPayload.from_sequence(uuid.uuid4(), piece, models=ModelVersions(pose=backend.version))
-            report, _versions = self.analyzer.analyze_payload(SwingPayload.model_validate_json(payload.model_dump_json()))
-            out.append(seen(report, piece.fps, origin, lambda f, fps=piece.fps: f / fps))
+            payload = SwingPayload.from_sequence(
+                uuid.uuid4(), piece, models=ModelVersions(pose=backend.version)
+            )
+            report, _versions = self.analyzer.analyze_payload(
+                SwingPayload.model_validate_json(payload.model_dump_json())
+            )
+            out.append(seen(report, origin, lambda f, fps=piece.fps: f / fps))
         return out
 
     def run(self, video: DecodedVideo, p: Perturbation, seed: int) -> list[Seen]:
@@ -276,6 +286,7 @@ class SwingFigures:
     runs: int
     missed: list[str]
     score: Spread
+    unscored: list[str]
     metrics: dict[str, Spread]
     metric_units: dict[str, str]
     events_ms: dict[str, Spread]
@@ -283,6 +294,7 @@ class SwingFigures:
     advice_agreement: float
     views: dict[str, int]
     scored_metrics: dict[str, int]
+    measured_metrics: dict[str, int]
     per_run: dict[str, dict[str, Any]]
     goals: dict[str, bool] = field(default_factory=dict)
 
@@ -300,9 +312,7 @@ def figures(video: str, index: int, base: Seen, runs: dict[str, list[Seen]]) -> 
         name: Spread.of([s.metrics[name] for s in hits.values() if name in s.metrics])
         for name in sorted({m for s in hits.values() for m in s.metrics})
     }
-    events = {
-        name: Spread.of([1000.0 * s.events_s[name] for s in hits.values()]) for name in EVENT_NAMES
-    }
+    events = {name: Spread.of([1000.0 * s.events_s[name] for s in hits.values()]) for name in EVENT_NAMES}
     views: dict[str, int] = {}
     for s in hits.values():
         views[s.view] = views.get(s.view, 0) + 1
@@ -311,7 +321,8 @@ def figures(video: str, index: int, base: Seen, runs: dict[str, list[Seen]]) -> 
         swing=index,
         runs=len(hits),
         missed=[name for name, s in matched.items() if s is None],
-        score=Spread.of([s.score for s in hits.values()]),
+        score=Spread.of([s.score for s in hits.values() if s.score is not None]),
+        unscored=[name for name, s in hits.items() if s.score is None],
         metrics=metrics,
         metric_units={name: units.get(name, "") for name in metrics},
         events_ms=events,
@@ -319,6 +330,7 @@ def figures(video: str, index: int, base: Seen, runs: dict[str, list[Seen]]) -> 
         advice_agreement=sum(s.top_advice == base.top_advice for s in hits.values()) / max(len(hits), 1),
         views=views,
         scored_metrics={name: s.scored_metrics for name, s in hits.items()},
+        measured_metrics={name: s.measured_metrics for name, s in hits.items()},
         per_run={
             name: {
                 "score": s.score,
@@ -326,6 +338,7 @@ def figures(video: str, index: int, base: Seen, runs: dict[str, list[Seen]]) -> 
                 "view": s.view,
                 "tempo_ratio": s.metrics.get("tempo_ratio"),
                 "scored_metrics": s.scored_metrics,
+                "measured_metrics": s.measured_metrics,
             }
             for name, s in hits.items()
         },
@@ -342,6 +355,7 @@ def goals(f: SwingFigures) -> dict[str, bool]:
     tempo = f.metrics.get("tempo_ratio")
     return {
         "swing found in every run": not f.missed,
+        "scored in every run": not f.unscored,
         f"score max - min <= {GOAL_SCORE:g}": f.score.range <= GOAL_SCORE,
         f"tempo ratio max - min <= {GOAL_TEMPO:g}": tempo is not None and tempo.range <= GOAL_TEMPO,
         f"every angle max - min <= {GOAL_ANGLE:g} deg": all(

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from swingcoach.analysis.metrics import angle_series
+from swingcoach.analysis.metrics import ANGLES_3D
 from swingcoach.analysis.swing import SwingAnalysis, analyze_swing
-from swingcoach.pipeline import extract_poses, lift_world, swing_sequences
+from swingcoach.pipeline import extract_poses, swing_sequences
 from swingcoach.pose.base import PoseBackend
 from swingcoach.pose.lift import (
     H36M_JOINTS,
@@ -31,7 +31,7 @@ from swingcoach.pose.lift import (
     normalize_input,
     window_indices,
 )
-from swingcoach.swing.events import EventDetector, SwingEvents
+from swingcoach.swing.events import EventDetector
 from swingcoach.train.h36m import OFFSET_TAKES, TEST_SUBJECTS, Take, load_takes
 
 SOURCES = ("sh", "gt")
@@ -207,26 +207,13 @@ def latency_ms(lifter: Lifter, batch: int, repeats: int = 200) -> float:
 # Agreement with the pose backend's own 3D on real swing videos (no ground truth: how far apart)
 # ---------------------------------------------------------------------------------------------
 
-AGREEMENT_ANGLES = (
-    "shoulder_turn_top",
-    "hip_turn_top",
-    "x_factor_top",
-    "spine_tilt_address",
-    "spine_tilt_top",
-    "spine_tilt_impact",
-    "lead_arm_top",
-    "knee_flex_address",
-)
+AGREEMENT_ANGLES = tuple(ANGLES_3D)
 
 
 @dataclass
 class SwingAgreement:
-    """One swing measured twice: with the backend's world landmarks and with the lifter's 3D.
-
-    Angles in degrees at the events, raw (turns also where the report leaves them out as unresolved):
-    turns from address to top, spine tilt from vertical at each event, lead-arm elbow angle, knee flex.
-    `turn_reported`: whether the report gives the turns with that 3D (backend, lifter).
-    """
+    """One swing measured twice with the product's 3D metric definitions (`ANGLES_3D`): with the
+    backend's world landmarks and with the lifter's 3D (same 2D, events and handedness)."""
 
     video: str
     swing: int
@@ -236,7 +223,6 @@ class SwingAgreement:
     pa_mpjpe_mm: float  # after a per-frame similarity alignment
     backend: dict[str, float]
     lifted: dict[str, float]
-    turn_reported: tuple[bool, bool]
 
 
 def agreement_videos(data_dir: Path) -> list[Path]:
@@ -244,52 +230,32 @@ def agreement_videos(data_dir: Path) -> list[Path]:
     return [*sorted((data_dir / "phone_swings").glob("*.mp4")), data_dir / "videos" / "golfdb_test_video.mp4"]
 
 
-def _swing_angles(analysis: SwingAnalysis, events: SwingEvents) -> dict[str, float]:
-    address, top, impact = events["address"], events["top"], events["impact"]
-    curves = angle_series(analysis.canonical, address)
-    shoulders, hips, tilt = curves["Shoulder turn (°)"], curves["Hip turn (°)"], curves["Spine tilt (°)"]
-    metrics = analysis.report.metrics
-    angles = {
-        "shoulder_turn_top": shoulders[top],
-        "hip_turn_top": hips[top],
-        "x_factor_top": shoulders[top] - hips[top],
-        "spine_tilt_address": tilt[address],
-        "spine_tilt_top": tilt[top],
-        "spine_tilt_impact": tilt[impact],
-        "lead_arm_top": metrics["lead_arm_top"].value,
-        "knee_flex_address": metrics["knee_flex_address"].value,
-    }
-    return {name: float(value) for name, value in angles.items()}
+def _angles_3d(analysis: SwingAnalysis) -> dict[str, float]:
+    values = {name: measure(analysis.measured) for name, measure in ANGLES_3D.items()}
+    return {name: float("nan") if v is None else float(v) for name, v in values.items()}
 
 
-def compare_3d(
-    video: Path, backend: PoseBackend, lifter: Lifter, detector: EventDetector
-) -> list[SwingAgreement]:
-    """Every swing of the video, analysed with both 3D sources (same 2D, events and handedness)."""
+def compare_3d(video: Path, backend: PoseBackend, detector: EventDetector) -> list[SwingAgreement]:
+    """Every swing of the video, measured with the backend's 3D and with the lifter's."""
     sequence, _ = extract_poses(video, backend)
-    lifted = lift_world(sequence, lifter)
     out = []
     for index, piece in enumerate(swing_sequences(sequence)):
-        first, last = np.searchsorted(sequence.frame_indices, piece.frame_indices[[0, -1]])
-        lifted_piece = lifted.slice(int(first), int(last) + 1)
-        with_backend = analyze_swing(piece, detector, index)
-        with_lifter = analyze_swing(lifted_piece, detector, index, with_backend.orientation.handedness)
-        both = np.isfinite(piece.world).all(axis=(1, 2)) & np.isfinite(lifted_piece.world).all(axis=(1, 2))
-        a, b = piece.world[both][:, INPUT_JOINTS], lifted_piece.world[both][:, INPUT_JOINTS]
+        lifted = analyze_swing(piece, detector, index)
+        assert piece.world is not None
+        with_backend = analyze_swing(piece, detector, index, lifted.orientation.handedness, world=piece.world)
+        a, b = with_backend.measured.body.world, lifted.measured.body.world
+        both = np.isfinite(a).all(axis=(1, 2)) & np.isfinite(b).all(axis=(1, 2))
+        a, b = a[both][:, INPUT_JOINTS], b[both][:, INPUT_JOINTS]
         out.append(
             SwingAgreement(
                 video=video.name,
                 swing=index + 1,
-                view=with_backend.orientation.view,
+                view=lifted.orientation.view,
                 frames=int(both.sum()),
                 mpjpe_mm=1000 * float(mpjpe(b, a).mean()),
                 pa_mpjpe_mm=1000 * float(pa_mpjpe(b, a).mean()),
-                backend=_swing_angles(with_backend, with_backend.events),
-                lifted=_swing_angles(with_lifter, with_backend.events),
-                turn_reported=(
-                    with_backend.report.metrics["shoulder_turn_top"].value is not None,
-                    with_lifter.report.metrics["shoulder_turn_top"].value is not None,
-                ),
+                backend=_angles_3d(with_backend),
+                lifted=_angles_3d(lifted),
             )
         )
     return out

@@ -8,7 +8,7 @@ Stages (DESIGN.md), each timed inside the code `swingcoach analyze` runs:
    the golfer, so per frame it costs its time x how often it runs;
 3. 2D pose: the rest of the backend call (ROI crop, pose network, keypoint decoding, next ROI,
    smoothing), and how much of it the pose network alone takes;
-4. 3D lift: `pipeline.lift_world` with the shipped lifter (its int8 version for int8 profiles) over
+4. 3D lift: `Lifter.lift` (what the analysis measures with) with the shipped lifter (its int8 version for int8 profiles) over
    the clip's pose sequence;
 5. events / phases: the swing cut (`pipeline.swing_sequences`) and the learned event detector
    (int8 for int8 profiles) on each cut swing.
@@ -260,7 +260,7 @@ def timed_calls(function: Callable[[], Result], repeats: int) -> tuple[list[floa
 def run_clip(
     path: Path, backend: TimedBackend, lifter: Lifter, detector: EventDetector, repeats: int
 ) -> ClipRun:
-    from swingcoach.pipeline import extract_poses, lift_world
+    from swingcoach.pipeline import extract_poses
 
     backend.calls.clear()
     backend.detector_runs.clear()
@@ -269,7 +269,7 @@ def run_clip(
     calls = np.array(backend.calls)
     previous_end = np.concatenate([[started], calls[:-1, 1]])
     decode = calls[:, 0] - previous_end  # container opening falls on the first frame
-    lift, _ = timed_calls(lambda: lift_world(sequence, lifter), repeats)
+    lift, _ = timed_calls(lambda: lifter.lift(sequence), repeats)
     events, swings = timed_calls(lambda: find_events(sequence, detector), repeats)
     return ClipRun(
         clip=path.name,

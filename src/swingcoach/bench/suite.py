@@ -37,7 +37,7 @@ from swingcoach.errors import SwingcoachError
 SCHEMA = "swingcoach-benchmarks/1"
 SECTIONS = ("events", "lift", "pose", "speed", "models")
 EVENT_VARIANT = "supcon"  # the shipped learned detector (events_supcon.onnx)
-LIFTERS = ("lifter", "lifter-int8")  # what `analyze --lift` runs, and its int8 version
+LIFTERS = ("lifter", "lifter-int8")  # what the analysis lifts with, and its int8 version
 QUICK_LIFT_CAMERA = "55011271"  # one of the four cameras; it has SH detections for every take
 QUICK_PCK_IMAGES = 100
 KIT_RUNS = {True: ["--threads", "1", "2", "--runs", "10", "--warmup", "2"], False: []}

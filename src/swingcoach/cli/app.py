@@ -74,16 +74,11 @@ def analyze(
         HandednessChoice, typer.Option(help="Override the detected handedness.")
     ] = HandednessChoice.auto,
     threads: Annotated[int, typer.Option(min=1, max=16, help="Inference threads.")] = 2,
-    lift: Annotated[
-        bool, typer.Option("--lift", help="3D from the 2D->3D lifter, not the backend's world landmarks.")
-    ] = False,
 ) -> None:
     """Analyse every swing in a video and write a report folder (report.html, report.json, annotated.mp4)."""
-    from swingcoach.pipeline import analyze_poses, extract_poses, lift_world
+    from swingcoach.pipeline import analyze_video, model_versions
     from swingcoach.pose import create_backend
-    from swingcoach.pose.lift import Lifter
     from swingcoach.report.writer import write_report_folder
-    from swingcoach.schemas import ModelVersions
     from swingcoach.swing.events import create_event_detector
     from swingcoach.video.source import open_source
 
@@ -91,20 +86,12 @@ def analyze(
     try:
         pose_backend = create_backend(backend, threads=threads)
         detector = create_event_detector(events)
-        lifter = Lifter.shipped(threads=threads) if lift else None
         with open_source(video) as probe:
             total = probe.info.frame_count
+        chosen = None if handedness == "auto" else handedness.value
         with progress_bar("pose", total) as tick:
-            sequence, info = extract_poses(video, pose_backend, tick)
-        if lifter is not None:
-            sequence = lift_world(sequence, lifter)
-        analyses = analyze_poses(sequence, detector, None if handedness == "auto" else handedness.value)
-        models = ModelVersions(
-            pose=pose_backend.version,
-            events=detector.version,
-            lift=lifter.version if lifter else None,
-            analysis="metrics-1",
-        )
+            sequence, info, analyses = analyze_video(video, pose_backend, detector, chosen, tick)
+        models = model_versions(pose_backend.version, detector)
         with progress_bar("report", len(sequence)) as tick:
             report = write_report_folder(out_dir, info, sequence, analyses, models, tick)
     except (SwingcoachError, ValueError) as error:
@@ -120,7 +107,7 @@ def analyze(
             f"{swing.start_frame}-{swing.end_frame}",
             swing.handedness,
             swing.view,
-            f"{swing.score:.0f}",
+            "-" if swing.score is None else f"{swing.score:.0f} ({swing.scored_metrics} metrics)",
             advice,
         )
     Console().print(table)

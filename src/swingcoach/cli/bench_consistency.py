@@ -15,9 +15,9 @@ console = Console(stderr=True)
 
 
 def bench_consistency(
-    data: Annotated[Path, typer.Option(help="The shared data folder (phone_swings/, videos/, golfdb/).")] = Path(
-        "../shared/data"
-    ),
+    data: Annotated[
+        Path, typer.Option(help="The shared data folder (phone_swings/, videos/, golfdb/).")
+    ] = Path("../shared/data"),
     quick: Annotated[bool, typer.Option("--quick", help="Two swings, fewer perturbations (CI).")] = False,
     only: Annotated[
         list[str] | None, typer.Option(help="Run only these perturbations (and the base), by name.")
@@ -43,7 +43,17 @@ def bench_consistency(
 
 def print_tables(result: dict) -> None:
     table = Table(title="Spread over perturbations, per swing (max - min)")
-    for column in ("swing", "runs", "score", "tempo", "worst angle", "top ms", "impact ms", "advice", "views"):
+    for column in (
+        "swing",
+        "runs",
+        "score",
+        "tempo",
+        "worst angle",
+        "top ms",
+        "impact ms",
+        "advice",
+        "views",
+    ):
         table.add_column(column)
     for swing in result["swings"]:
         angles = {n: s["range"] for n, s in swing["metrics"].items() if swing["metric_units"].get(n) == "°"}

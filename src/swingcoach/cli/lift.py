@@ -143,7 +143,7 @@ def _print_agreement(rows: list[SwingAgreement]) -> None:
 
     out = Console(width=200)
     table = Table(title="lifter 3D vs BlazePose world landmarks, per swing (angles: BlazePose / lifter, °)")
-    for column in ("swing", "view", "frames", "MPJPE mm", "PA-MPJPE mm", "turn reported"):
+    for column in ("swing", "view", "frames", "MPJPE mm", "PA-MPJPE mm"):
         table.add_column(column, justify="left" if column in ("swing", "view") else "right")
     for name in AGREEMENT_ANGLES:
         table.add_column(name.replace("_", " "), justify="right", max_width=9)
@@ -154,7 +154,6 @@ def _print_agreement(rows: list[SwingAgreement]) -> None:
             str(r.frames),
             f"{r.mpjpe_mm:.0f}",
             f"{r.pa_mpjpe_mm:.0f}",
-            " / ".join("yes" if t else "no" for t in r.turn_reported),
             *(f"{r.backend[m]:.0f} / {r.lifted[m]:.0f}" for m in AGREEMENT_ANGLES),
         )
     out.print(table)
@@ -177,10 +176,6 @@ def _agreement_summary(rows: list[SwingAgreement]) -> dict:
         "mean_abs_difference_deg": {
             m: round(sum(abs(r.backend[m] - r.lifted[m]) for r in rows) / count, 1) for m in AGREEMENT_ANGLES
         },
-        "turn_reported": {
-            "backend": sum(r.turn_reported[0] for r in rows),
-            "lifter": sum(r.turn_reported[1] for r in rows),
-        },
     }
 
 
@@ -191,26 +186,25 @@ def bench_lift_agreement(
     backend: Annotated[
         str, typer.Option(help="Pose backend giving the 2D and its own 3D.")
     ] = "mediapipe-full",
-    lifter: Annotated[str, typer.Option(help="Shipped lifter.")] = "lifter",
     threads: Annotated[int, typer.Option(min=1, max=16, help="Inference threads.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """How far the lifter's 3D and the backend's world landmarks agree on real swings (no ground truth)."""
+    """How far the lifter's 3D (what the analysis measures with) and the backend's world landmarks
+    agree on real swings, joint by joint and metric by metric (no ground truth)."""
     from dataclasses import asdict
 
     from swingcoach.bench.lift import agreement_videos, compare_3d
     from swingcoach.pose import create_backend
-    from swingcoach.pose.lift import Lifter
+    from swingcoach.analysis.body import shipped_lifter
     from swingcoach.swing.events import create_event_detector
 
     rows = []
     try:
         pose_backend = create_backend(backend, threads)
-        model = Lifter.shipped(lifter, threads)
-        detector = create_event_detector("rules")
+        detector = create_event_detector()
         for video in agreement_videos(data):
             try:
-                rows.extend(compare_3d(video, pose_backend, model, detector))
+                rows.extend(compare_3d(video, pose_backend, detector))
             except (NoPersonError, NoSwingError) as error:
                 console.print(f"{video.name}: skipped, {error}", highlight=False)
     except (SwingcoachError, ValueError) as error:
@@ -219,7 +213,7 @@ def bench_lift_agreement(
     if as_json:
         print(
             json.dumps(
-                {**_agreement_summary(rows), "lifter": model.version, "rows": [asdict(r) for r in rows]},
+                {**_agreement_summary(rows), "lifter": shipped_lifter().version, "rows": [asdict(r) for r in rows]},
                 indent=2,
             )
         )

@@ -42,7 +42,8 @@ def event_strip(analysis: SwingAnalysis, frames: dict[tuple[int, str], np.ndarra
 def angle_plot(analysis: SwingAnalysis) -> bytes:
     """PNG of the key angles over the swing, with the events as vertical lines."""
     sequence = analysis.canonical
-    series = angle_series(sequence, analysis.events["address"])
+    reported = {name for name, m in analysis.report.metrics.items() if m.value is not None}
+    series = angle_series(analysis.measured, analysis.orientation.standard_view, reported)
     t = np.arange(len(sequence)) / sequence.fps
     fig, axes = plt.subplots(len(series), 1, figsize=(9, 2.1 * len(series)), sharex=True)
     axes = np.atleast_1d(axes)

@@ -15,14 +15,11 @@ from typing import Any
 
 from swingcoach.analysis.score import ADVICE_BELOW_SCORE
 from swingcoach.analysis.swing import analyze_swing
-from swingcoach.pipeline import analyze_poses, extract_poses
+from swingcoach.pipeline import analyze_video, model_versions
 from swingcoach.pose import create_backend
 from swingcoach.pose.base import PoseBackend
 from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
 from swingcoach.swing.events import create_event_detector
-
-# Version of the metric definitions and scoring (analysis/); the CLI reports the same.
-ANALYSIS_VERSION = "metrics-1"
 
 
 @dataclass(frozen=True)
@@ -69,24 +66,19 @@ class Analyzer:
             backend = self._local.backend = create_backend(self.pose_backend_name, threads=self.threads)
         return backend
 
-    def versions(self, pose: str | None) -> ModelVersions:
-        return ModelVersions(pose=pose, events=self.detector.version, analysis=ANALYSIS_VERSION)
-
     def served_versions(self) -> ModelVersions:
-        return self.versions(self.pose_version)
+        return model_versions(self.pose_version, self.detector)
 
     def analyze_payload(self, payload: SwingPayload) -> tuple[SwingReport, ModelVersions]:
+        """The device and browser path: the payload's 2D through the same analysis as a video's."""
         analysis = analyze_swing(payload.to_sequence(), self.detector, handedness=payload.handedness)
-        versions = self.versions(payload.models.pose)
-        versions.lift = payload.models.lift
-        return analysis.report, versions
+        return analysis.report, model_versions(payload.models.pose, self.detector)
 
     def analyze_video(self, path: Path, swing_id: uuid.UUID) -> tuple[list[VideoSwing], ModelVersions]:
         """Every swing in the video: the first is `swing_id`, later ones get ids derived from it."""
         backend = self._backend()
-        sequence, _info = extract_poses(path, backend)
-        versions = self.versions(backend.version)
-        analyses = analyze_poses(sequence, self.detector)
+        _sequence, _info, analyses = analyze_video(path, backend, self.detector)
+        versions = model_versions(backend.version, self.detector)
         swings = [
             VideoSwing(
                 report=analysis.report,

@@ -14,10 +14,11 @@ from swingcoach.swing.features import interpolate_gaps, median_around, midpoint,
 
 Handedness = Literal["right", "left"]
 View = Literal["face-on", "down-the-line", "other"]
+StandardView = Literal["face-on", "down-the-line"]
 
-# Shoulder width over torso length at address: wide when the golfer faces the camera.
-FACE_ON_MIN_RATIO = 0.55
-DOWN_THE_LINE_MAX_RATIO = 0.2
+# Camera azimuth: the angle between the target line and the image plane, 0 face on, 90 down the line.
+FACE_ON_MAX_AZIMUTH = 30.0
+DOWN_THE_LINE_MIN_AZIMUTH = 60.0
 # Right-handed golfers are the large majority: call a swing left-handed only on clear evidence.
 LEFT_HANDED_BELOW = -3.0
 
@@ -27,26 +28,33 @@ class Orientation:
     handedness: Handedness
     handedness_score: float  # > 0 right-handed evidence, < 0 left-handed
     view: View
+    azimuth: float  # degrees, 0 face on, 90 down the line
+
+    @property
+    def standard_view(self) -> StandardView:
+        """The standard view the swing is measured as: the nearer one for an oblique camera."""
+        return "face-on" if self.azimuth < 45.0 else "down-the-line"
 
 
 def _around(array: np.ndarray, frame: int) -> np.ndarray:
     return median_around(array, frame, half=2)
 
 
-def estimate_view(norm: np.ndarray, address: int) -> View:
-    ratio = float(np.linalg.norm(_around(norm[:, K.L_SHOULDER] - norm[:, K.R_SHOULDER], address)))
-    if ratio >= FACE_ON_MIN_RATIO:
+def view_of(azimuth: float) -> View:
+    if azimuth <= FACE_ON_MAX_AZIMUTH:
         return "face-on"
-    if ratio <= DOWN_THE_LINE_MAX_RATIO:
+    if azimuth >= DOWN_THE_LINE_MIN_AZIMUTH:
         return "down-the-line"
     return "other"
 
 
-def handedness_score(sequence: PoseSequence, address: int, top: int) -> float:
+def handedness_score(
+    sequence: PoseSequence, world: np.ndarray, address: int, top: int, azimuth: float
+) -> float:
     """Sum of four cues, each scaled to about 1 for a typical swing, positive for a right-handed one.
 
     - backswing: the hands travel from address to top towards the golfer's right side (2D);
-    - the same in the horizontal plane of the 3D pose, where the backswing is seen from any view;
+    - the same in the horizontal plane of the lifted 3D, where the backswing is seen from any view;
     - arms: at the top the lead (left) arm is straighter than the folded trail arm (2D angles);
     - facing: from the usual down-the-line spot a right-handed golfer faces image-right.
     """
@@ -62,23 +70,13 @@ def handedness_score(sequence: PoseSequence, address: int, top: int) -> float:
     lead = joint_angle(at_top[K.L_SHOULDER], at_top[K.L_ELBOW], at_top[K.L_WRIST])
     trail = joint_angle(at_top[K.R_SHOULDER], at_top[K.R_ELBOW], at_top[K.R_WRIST])
     score += (lead - trail) / 30.0
-    if estimate_view(norm, address) != "face-on":
+    if azimuth > FACE_ON_MAX_AZIMUTH:
         ears = midpoint(norm, K.L_EAR, K.R_EAR)
         score += float(_around(norm[:, K.NOSE, 0] - ears[:, 0], address)) / 0.08
-    if sequence.world is not None and np.isfinite(sequence.world).any():
-        world = interpolate_gaps(sequence.world) / torso_length(sequence.world)
+    if np.isfinite(world).any():
+        lifted = interpolate_gaps(world) / torso_length(world)
         horizontal = [0, 2]
-        side3 = _around(world[:, K.R_HIP] - world[:, K.L_HIP], address)[horizontal]
-        hands3 = midpoint(world, K.L_WRIST, K.R_WRIST)[:, horizontal]
+        side3 = _around(lifted[:, K.R_HIP] - lifted[:, K.L_HIP], address)[horizontal]
+        hands3 = midpoint(lifted, K.L_WRIST, K.R_WRIST)[:, horizontal]
         score += float(np.dot(_around(hands3, top) - _around(hands3, address), side3)) / 0.5
     return score
-
-
-def estimate_orientation(sequence: PoseSequence, address: int, top: int) -> Orientation:
-    score = handedness_score(sequence, address, top)
-    norm = normalize(interpolate_gaps(sequence.keypoints))
-    return Orientation(
-        handedness="left" if score < LEFT_HANDED_BELOW else "right",
-        handedness_score=score,
-        view=estimate_view(norm, address),
-    )

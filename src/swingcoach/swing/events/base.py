@@ -28,22 +28,37 @@ PHASE_END_EVENTS = ("address", "toe_up", "top", "impact")
 
 @dataclass(frozen=True)
 class SwingEvents:
-    frames: tuple[int, ...]  # 8 indices into the sequence the detector was given, non-decreasing
+    """8 event frames (indices into the sequence the detector was given, non-decreasing) and the
+    same events at sub-frame precision (fractional rows; the frames themselves when not known finer).
+    Times are measured on the sub-frame positions, so they hold when the frame rate changes."""
+
+    frames: tuple[int, ...]
+    positions: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if len(self.frames) != len(EVENT_NAMES):
             raise ValueError(f"expected {len(EVENT_NAMES)} event frames, got {len(self.frames)}")
         if any(b < a for a, b in zip(self.frames, self.frames[1:], strict=False)):
             raise ValueError(f"event frames must be in swing order, got {self.frames}")
+        if self.positions is None:
+            object.__setattr__(self, "positions", tuple(float(f) for f in self.frames))
+        elif len(self.positions) != len(EVENT_NAMES):
+            raise ValueError(f"expected {len(EVENT_NAMES)} event positions, got {len(self.positions)}")
 
     def __getitem__(self, name: str) -> int:
         return self.frames[EVENT_NAMES.index(name)]
+
+    def position(self, name: str) -> float:
+        """The event's sub-frame row."""
+        assert self.positions is not None
+        return self.positions[EVENT_NAMES.index(name)]
 
     def as_dict(self) -> dict[str, int]:
         return dict(zip(EVENT_NAMES, self.frames, strict=True))
 
     def shifted(self, offset: int) -> SwingEvents:
-        return SwingEvents(tuple(f + offset for f in self.frames))
+        assert self.positions is not None
+        return SwingEvents(tuple(f + offset for f in self.frames), tuple(p + offset for p in self.positions))
 
     def phases(self, length: int) -> np.ndarray:
         """Coarse phase index (into PHASE_NAMES) of every frame of a sequence of `length` frames."""

@@ -47,6 +47,9 @@ SMOOTHING_UNITS = 0.03
 MIN_TEMPO_FRAMES = 4.0
 # Weight of one grid step's phase term against one event term in the decoding (chosen by 4-fold CV).
 PHASE_WEIGHT = 0.3
+# Sub-frame refinement looks this many tempo units either side of each decoded event (about 2 frames
+# of a 30 fps swing, where a unit is some 22 frames).
+REFINE_UNITS = 0.1
 
 
 def swing_tempo(sequence: PoseSequence) -> float:
@@ -119,6 +122,25 @@ def decode_events(
     return tuple(reversed(frames))
 
 
+def refine_positions(
+    event_log_probs: np.ndarray, frames: tuple[int, ...], half_width: float
+) -> tuple[float, ...]:
+    """Each decoded event at sub-frame precision: the probability-weighted mean row within
+    `half_width` rows of its frame, kept between its neighbours' frames so the order holds. The
+    probabilities come from a tempo-normalised grid, so the result moves smoothly with the frame rate
+    instead of in whole frames."""
+    length = len(event_log_probs)
+    reach = max(1, round(half_width))
+    out = []
+    for k, frame in enumerate(frames):
+        low = max(0, frame - reach, frames[k - 1] if k else 0)
+        high = min(length - 1, frame + reach, frames[k + 1] if k + 1 < len(frames) else length - 1)
+        rows = np.arange(low, high + 1)
+        weights = np.exp(event_log_probs[rows, k] - event_log_probs[rows, k].max())
+        out.append(float(np.sum(rows * weights) / np.sum(weights)))
+    return tuple(out)
+
+
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
@@ -160,4 +182,5 @@ class LearnedEventDetector:
     def detect(self, sequence: PoseSequence) -> SwingEvents:
         events, phases, tempo = self.log_probabilities(sequence)
         # Phase terms count once per grid step, whatever the frame rate.
-        return SwingEvents(decode_events(events, phases, PHASE_WEIGHT * STEPS_PER_UNIT / tempo))
+        frames = decode_events(events, phases, PHASE_WEIGHT * STEPS_PER_UNIT / tempo)
+        return SwingEvents(frames, refine_positions(events, frames, REFINE_UNITS * tempo))

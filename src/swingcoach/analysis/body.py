@@ -1,0 +1,122 @@
+"""The body of one swing as the metrics read it, and the geometry they are defined with.
+
+Every path (CLI video, server clip job, device or browser keypoints) arrives here with COCO-17 2D
+keypoints only; the 3D is always our lifter's, run on those keypoints, so the same 2D gives the same
+3D whichever backend or path produced it (a backend's own world landmarks are kept for drawing but
+never measured: the browser's and the device's payloads have none).
+
+Frames and axes. 2D: image pixels, x right, y down. 3D: metres, hip-centred, x right, y down, z away
+from the camera (the lifter's and BlazePose's convention; a phone on a tripod is close to level).
+On the right-handed form of the swing:
+- up is -y;
+- lead points from the trail (right) side to the lead (left) side, horizontal: toward the target;
+- forward = lead x up: the way the golfer faces at address, toward the ball.
+Face on, the image's x axis is the lead axis; down the line, it is the forward axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from swingcoach.pose.base import PoseSequence
+from swingcoach.pose.lift import Lifter
+from swingcoach.pose.skeleton import K
+from swingcoach.swing.features import interpolate_gaps, median_around, midpoint
+
+UP = np.array([0.0, -1.0, 0.0])
+HORIZONTAL = np.array([1.0, 0.0, 1.0])
+ASSUMED_LEG_M = 0.85  # hip to ankle along the leg, when no 3D leg is known
+LEGS = ((K.L_HIP, K.L_KNEE, K.L_ANKLE), (K.R_HIP, K.R_KNEE, K.R_ANKLE))
+
+
+@cache
+def shipped_lifter() -> Lifter:
+    """The one lifter every path measures with (loaded once per process)."""
+    return Lifter.shipped()
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-9)
+
+
+def around(points: np.ndarray, frame: int, half: int = 1) -> np.ndarray:
+    """The median pose over the frames within `half` of `frame` (steadies single-frame noise)."""
+    return median_around(points, frame, half)
+
+
+def leg_length(points: np.ndarray) -> float:
+    """Hip-knee-ankle length, mean of both legs, of one pose (any dimension)."""
+    lengths = [
+        np.linalg.norm(points[hip] - points[knee]) + np.linalg.norm(points[knee] - points[ankle])
+        for hip, knee, ankle in LEGS
+    ]
+    return float(np.nanmean(lengths))
+
+
+@dataclass(frozen=True)
+class SwingBody:
+    """One right-handed swing: 2D keypoints (px, gaps filled), lifted 3D (m), and its axes at address.
+
+    `address` is the row the axes and the 2D scale are taken at.
+    """
+
+    keypoints: np.ndarray  # (T, 17, 2)
+    world: np.ndarray  # (T, 17, 3)
+    fps: float
+    address: int
+
+    @classmethod
+    def from_sequence(
+        cls, sequence: PoseSequence, address: int, world: np.ndarray | None = None
+    ) -> SwingBody:
+        world = shipped_lifter().lift(sequence) if world is None else world
+        return cls(
+            keypoints=interpolate_gaps(sequence.keypoints[..., :2]),
+            world=interpolate_gaps(world),
+            fps=sequence.fps,
+            address=address,
+        )
+
+    def lead_axis(self) -> np.ndarray:
+        p = around(self.world, self.address, 2)
+        across = (p[K.L_HIP] - p[K.R_HIP]) + (p[K.L_SHOULDER] - p[K.R_SHOULDER])
+        return unit(across * HORIZONTAL)
+
+    def forward_axis(self) -> np.ndarray:
+        return unit(np.cross(self.lead_axis(), UP))
+
+    def camera_azimuth(self) -> float:
+        """Degrees between the target line and the image plane: 0 face on, 90 down the line."""
+        return float(np.degrees(np.arccos(min(1.0, abs(float(self.lead_axis()[0]))))))
+
+    def cm_per_px(self) -> float:
+        """Centimetres per pixel near the golfer: the lifted leg length over the 2D leg length."""
+        pixels = leg_length(around(self.keypoints, self.address, 3))
+        metres = leg_length(around(self.world, self.address, 3))
+        if not (pixels > 0 and np.isfinite(metres) and metres > 0):
+            metres = ASSUMED_LEG_M
+        return 100.0 * metres / pixels if pixels > 0 else float("nan")
+
+    # 2D, in the image plane -----------------------------------------------------------------
+
+    def point(self, joint: int | tuple[int, int], frame: int) -> np.ndarray:
+        """A keypoint (or the midpoint of two) around `frame`, px."""
+        p = around(self.keypoints, frame)
+        return p[joint] if isinstance(joint, int) else (p[joint[0]] + p[joint[1]]) / 2
+
+    def head(self, frame: int) -> np.ndarray:
+        return np.nanmean(around(self.keypoints, frame)[[K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]], axis=0)
+
+    def head_track(self) -> np.ndarray:
+        return np.nanmean(self.keypoints[:, [K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]], axis=1)
+
+
+def pelvis(points: np.ndarray) -> np.ndarray:
+    return midpoint(points, K.L_HIP, K.R_HIP)
+
+
+def chest(points: np.ndarray) -> np.ndarray:
+    return midpoint(points, K.L_SHOULDER, K.R_SHOULDER)
