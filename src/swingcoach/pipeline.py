@@ -38,7 +38,9 @@ def extract_poses(
     if not frames:
         raise NoPersonError(f"the video has no frames: {info.source}")
     # On the frames' own timestamps: a dropped frame leaves a gap instead of shortening the swing.
-    sequence = PoseSequence.from_timed_frames(frames, np.array(times), info.width, info.height, backend.has_world)
+    sequence = PoseSequence.from_timed_frames(
+        frames, np.array(times), info.width, info.height, backend.has_world
+    )
     return sequence, info
 
 

@@ -8,8 +8,8 @@ Stages (DESIGN.md), each timed inside the code `swingcoach analyze` runs:
    the golfer, so per frame it costs its time x how often it runs;
 3. 2D pose: the rest of the backend call (ROI crop, pose network, keypoint decoding, next ROI,
    smoothing), and how much of it the pose network alone takes;
-4. 3D lift: `Lifter.lift` (what the analysis measures with) with the shipped lifter (its int8 version for int8 profiles) over
-   the clip's pose sequence;
+4. 3D lift: `Lifter.lift` (what the analysis measures with), the shipped lifter (its int8 version
+   for int8 profiles) over the clip's pose sequence;
 5. events / phases: the swing cut (`pipeline.swing_sequences`) and the learned event detector
    (int8 for int8 profiles) on each cut swing.
 

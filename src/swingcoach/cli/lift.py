@@ -193,9 +193,9 @@ def bench_lift_agreement(
     agree on real swings, joint by joint and metric by metric (no ground truth)."""
     from dataclasses import asdict
 
+    from swingcoach.analysis.body import shipped_lifter
     from swingcoach.bench.lift import agreement_videos, compare_3d
     from swingcoach.pose import create_backend
-    from swingcoach.analysis.body import shipped_lifter
     from swingcoach.swing.events import create_event_detector
 
     rows = []
@@ -213,7 +213,11 @@ def bench_lift_agreement(
     if as_json:
         print(
             json.dumps(
-                {**_agreement_summary(rows), "lifter": shipped_lifter().version, "rows": [asdict(r) for r in rows]},
+                {
+                    **_agreement_summary(rows),
+                    "lifter": shipped_lifter().version,
+                    "rows": [asdict(r) for r in rows],
+                },
                 indent=2,
             )
         )
