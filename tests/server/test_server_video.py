@@ -7,12 +7,17 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from media_files import write_video
 from server.live_service import Service, job_finished, read_events
 from swingcoach.schemas import SwingPayload, SwingReport
 from swingcoach.swing.events import create_event_detector
+from swingcoach.video.source import open_source
+
+MakePayload = Callable[..., SwingPayload]
 
 
 def test_video_upload_is_analysed_by_a_worker(service: Service, demo_video: Path) -> None:
@@ -97,3 +102,64 @@ def test_a_worker_killed_mid_job_still_completes_it_exactly_once(scaleout: Servi
     assert scaleout.count(sql, job=job_id) == 1, "the result was committed exactly once"
     assert scaleout.count("SELECT count(*) FROM swings WHERE id = :id", id=swing_id) == 1
     assert client.http.get(f"/v1/swings/{swing_id}").json()["status"] == "done"
+
+
+def test_a_clip_for_a_keypoint_swing_attaches_to_it(
+    service: Service, demo_video: Path, make_payload: MakePayload
+) -> None:
+    """The browser's "also upload the clip": one physical swing stays one swing, re-analysed from the
+    clip; a stranger cannot attach a clip to it."""
+    client = service.client()
+    payload = make_payload()
+    swing_id = str(payload.swing_id)
+    assert client.http.post("/v1/swings", json=payload.model_dump(mode="json")).status_code == 201
+    before = client.http.get(f"/v1/swings/{swing_id}").json()
+    video = demo_video.read_bytes()
+    stranger = service.client().upload(video, swing_id=swing_id)
+    assert stranger.status_code == 409
+
+    accepted = client.upload(video, swing_id=swing_id)
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["swing_id"] == swing_id
+    job = client.wait_job(accepted.json()["job_id"], job_finished)
+    assert job["status"] == "done" and job["swing_ids"] == [swing_id], job
+    assert client.upload(video, swing_id=swing_id).json()["job_id"] == job["id"], "a resend is the same job"
+    assert client.upload(video[:-1000] + bytes(1000), swing_id=swing_id).status_code == 409
+
+    page = client.http.get("/v1/swings").json()
+    assert page["total"] == 1 and page["items"][0]["id"] == swing_id
+    after = client.http.get(f"/v1/swings/{swing_id}").json()
+    assert after["source"] == "device" and after["status"] == "done"
+    # Re-analysed from the clip by the server's pose model, with the same analysis version.
+    assert after["models"]["pose"].startswith("blazepose-lite")
+    assert after["models"]["analysis"] == before["models"]["analysis"] == "metrics-2"
+    assert after["job"]["id"] == job["id"]
+    assert client.http.get(f"/v1/swings/{swing_id}/video").content == video
+    assert client.http.get("/v1/stats", params={"range": "day"}).json()["swings"] == 1
+
+
+def test_a_later_swing_of_an_upload_never_overwrites_another_accounts_swing(
+    service: Service, demo_video: Path, tmp_path: Path, make_payload: MakePayload
+) -> None:
+    """Repro: A uploads a two-swing video with swing_id X; before A's job is done, B posts a swing
+    with the id the second swing would derive, uuid5(X, "swing-1")."""
+    with open_source(demo_video) as source:
+        frames = [frame.image for frame in source]
+    two_swings = write_video(tmp_path / "two.mp4", frames + frames).read_bytes()
+    a, b = service.client(), service.client()
+    x = uuid.uuid4()
+    accepted = a.upload(two_swings, swing_id=str(x))
+    assert accepted.status_code == 202
+    derived = uuid.uuid5(x, "swing-1")
+    planted = b.http.post("/v1/swings", json=make_payload(swing_id=derived).model_dump(mode="json"))
+    assert planted.status_code == 201
+    b_before = b.http.get(f"/v1/swings/{derived}").json()
+
+    job = a.wait_job(accepted.json()["job_id"], job_finished)
+    assert job["status"] == "done" and len(job["swing_ids"]) == 2, job
+    assert str(derived) not in job["swing_ids"]
+    for swing_id in job["swing_ids"]:
+        assert a.http.get(f"/v1/swings/{swing_id}").json()["status"] == "done"
+    b_after = b.http.get(f"/v1/swings/{derived}").json()
+    assert b_after["report"] == b_before["report"] and b_after["source"] == "device"
+    assert a.http.get(f"/v1/swings/{derived}").status_code == 404

@@ -115,6 +115,9 @@ class Swing(Base):
     # Device path: the SwingPayload JSON as received. Video path: the keypoints the worker found.
     payload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     video_key: Mapped[str | None] = mapped_column(String(500))
+    # Fingerprint of the clip's bytes; for an upload the same as content_sha256, for a keypoint swing
+    # the clip attached to it later.
+    video_sha256: Mapped[str | None] = mapped_column(String(64))
     fps: Mapped[float | None]
     frames: Mapped[int | None]
     width: Mapped[int | None]

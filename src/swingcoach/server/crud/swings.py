@@ -130,8 +130,6 @@ def create_device_swing(services: Services, user_id: uuid.UUID, payload: SwingPa
 
 
 def _latest_job(services: Services, swing: Swing) -> Job:
-    if swing.source != SwingSource.video:
-        raise SwingConflict(f"swing_id {swing.id} is already in use by a keypoint swing; make a new id")
     with services.sessions() as session:
         job = session.scalar(select(Job).where(Job.swing_id == swing.id).order_by(Job.created_at.desc()))
     if job is None:
@@ -139,26 +137,8 @@ def _latest_job(services: Services, swing: Swing) -> Job:
     return job
 
 
-def create_video_swing(
-    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, video_key: str, content_sha256: str
-) -> tuple[Swing, Job, bool]:
-    """Record an uploaded video and its analysis job in one transaction; (swing, job, created).
-    A resend of the same video under the same id returns the first upload's swing and job."""
-    now = utcnow()
-    swing = Swing(
-        id=swing_id,
-        user_id=user_id,
-        source=SwingSource.video,
-        status=SwingStatus.processing,
-        received_at=now,
-        swung_at=now,
-        content_sha256=content_sha256,
-        video_key=video_key,
-        models={},
-        metrics={},
-        faults=[],
-    )
-    job = Job(
+def _new_job(services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, now: datetime) -> Job:
+    return Job(
         id=uuid.uuid4(),
         user_id=user_id,
         swing_id=swing_id,
@@ -171,16 +151,75 @@ def create_video_swing(
         created_at=now,
         swing_ids=[],
     )
+
+
+def _attach_clip(
+    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, video_key: str, content_sha256: str
+) -> tuple[Swing, Job, bool] | None:
+    """The clip of a swing that already exists: a resend of the same upload, or the clip of a keypoint
+    swing (the browser's "also upload the clip"), which attaches to it and re-analyses it. None when
+    the swing does not exist (yet)."""
+    now = utcnow()
+    with services.sessions.begin() as session:
+        swing = session.get(Swing, swing_id, with_for_update=True)
+        if swing is None:
+            return None
+        if swing.user_id != user_id:
+            raise SwingConflict(f"swing_id {swing_id} is already in use; make a new id for a new swing")
+        if swing.video_sha256 == content_sha256:
+            resend = True
+        elif swing.source == SwingSource.device and swing.video_key is None:
+            swing.video_key, swing.video_sha256 = video_key, content_sha256
+            job = _new_job(services, user_id, swing_id, now)
+            session.add(job)
+            session.flush()
+            resend = False
+        else:
+            raise SwingConflict(
+                f"swing {swing_id} was already received with a different video; a resend must be identical"
+            )
+    if resend:
+        return swing, _latest_job(services, swing), False
+    log.info("clip attached to a keypoint swing", swing_id=str(swing_id), job_id=str(job.id))
+    return swing, job, True
+
+
+def create_video_swing(
+    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, video_key: str, content_sha256: str
+) -> tuple[Swing, Job, bool]:
+    """Record an uploaded video and its analysis job in one transaction; (swing, job, created). A
+    resend of the same video under the same id returns the first upload's swing and job; a clip for a
+    keypoint swing of the same account attaches to it (one physical swing stays one swing)."""
+    attached = _attach_clip(services, user_id, swing_id, video_key, content_sha256)
+    if attached is not None:
+        return attached
+    now = utcnow()
+    swing = Swing(
+        id=swing_id,
+        user_id=user_id,
+        source=SwingSource.video,
+        status=SwingStatus.processing,
+        received_at=now,
+        swung_at=now,
+        content_sha256=content_sha256,
+        video_key=video_key,
+        video_sha256=content_sha256,
+        models={},
+        metrics={},
+        faults=[],
+    )
+    job = _new_job(services, user_id, swing_id, now)
     try:
         with services.sessions.begin() as session:
             session.add(swing)
             session.flush()
             session.add(job)
     except IntegrityError:
-        winner = _existing(services, user_id, swing_id, content_sha256)
-        if winner is None:
+        # A concurrent upload or payload took the id first.
+        attached = _attach_clip(services, user_id, swing_id, video_key, content_sha256)
+        if attached is None:
             raise UnknownAccount(user_id) from None
-        return winner, _latest_job(services, winner), False
+        return attached
     SWINGS_CREATED.labels(SwingSource.video).inc()
     return swing, job, True
 

@@ -8,6 +8,7 @@ past its lease and another takes over, only one of them ever commits a result.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -124,11 +125,15 @@ def _store_swing(session: Session, swing: Swing, found: VideoSwing, versions: Mo
         setattr(swing, column, value)
 
 
+def _from_upload(swing: Swing, upload: Swing) -> bool:
+    """Whether `swing` is a later swing of the same upload (a re-run of the job stores it again)."""
+    return swing.user_id == upload.user_id and swing.video_key == upload.video_key
+
+
 def _finish_done(
     services: Services, job: Job, attempt: int, found: list[VideoSwing], versions: ModelVersions
 ) -> None:
     with services.sessions.begin() as session:
-        swing_ids = [str(f.payload.swing_id) for f in found]
         if not _own_attempt(
             session, job.id, attempt, status=JobStatus.done, finished_at=utcnow(), error=None
         ):
@@ -138,10 +143,19 @@ def _finish_done(
         if upload is None:
             _own_cancelled(session, job.id)
             return
-        session.get_one(Job, job.id).swing_ids = swing_ids
+        swing_ids = []
         for index, item in enumerate(found):
             # Later swings of the same video become swings of their own (same time, same video).
             target = upload if index == 0 else session.get(Swing, item.payload.swing_id)
+            if target is not None and target is not upload and not _from_upload(target, upload):
+                # The derived id is taken by a swing that is not from this upload (perhaps another
+                # account's, made to collide): never overwrite it. The fallback id is derived from the
+                # stored file's random name, which nobody else knows, so a re-run finds it again.
+                fallback = uuid.uuid5(upload.id, f"{upload.video_key}#swing-{index}")
+                target = session.get(Swing, fallback)
+                item = dataclasses.replace(
+                    item, payload=item.payload.model_copy(update={"swing_id": fallback})
+                )
             if target is None:
                 target = Swing(
                     id=item.payload.swing_id,
@@ -150,9 +164,12 @@ def _finish_done(
                     swung_at=upload.swung_at,
                     content_sha256=upload.content_sha256,
                     video_key=upload.video_key,
+                    video_sha256=upload.video_sha256,
                 )
                 session.add(target)
             _store_swing(session, target, item, versions)
+            swing_ids.append(str(target.id))
+        session.get_one(Job, job.id).swing_ids = swing_ids
         user = session.get_one(User, job.user_id)
         data = {
             "swing_id": str(job.swing_id),

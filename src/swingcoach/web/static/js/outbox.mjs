@@ -22,8 +22,9 @@ function emit(type, item, detail = {}) {
   events.dispatchEvent(new CustomEvent(type, { detail: { item, ...detail } }));
 }
 
-// kind "payload": body is the SwingPayload JSON. kind "clip": blob is the video, uploaded as a
-// video swing of its own (id `uploadId`) that the server analyses end to end.
+// kind "payload": body is the SwingPayload JSON. kind "clip": blob is the video, uploaded under the
+// same swing id: the server attaches it to the swing its keypoints made and re-analyses it from the
+// clip (one physical swing stays one swing in the library and the statistics).
 export async function enqueue(swingId, kind, content) {
   const item = {
     key: `${swingId}:${kind}`,
@@ -45,8 +46,8 @@ export async function enqueue(swingId, kind, content) {
 function send(item) {
   if (item.kind === "payload") return api("/swings", { method: "POST", json: item.body });
   const form = new FormData();
-  form.append("swing_id", item.uploadId);
-  form.append("file", item.blob, `${item.uploadId}.${item.blob.type.includes("mp4") ? "mp4" : "webm"}`);
+  form.append("swing_id", item.swingId);
+  form.append("file", item.blob, `${item.swingId}.${item.blob.type.includes("mp4") ? "mp4" : "webm"}`);
   return api("/swings/video", { method: "POST", form });
 }
 

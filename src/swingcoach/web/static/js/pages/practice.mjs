@@ -145,7 +145,7 @@ async function saveSwing(segment, clipTaken) {
   });
   await outbox.enqueue(swingId, "payload", { body: JSON.stringify(payload) });
   if (clip && $("upload-clip").checked) {
-    await outbox.enqueue(swingId, "clip", { blob: clip.blob, uploadId: crypto.randomUUID() });
+    await outbox.enqueue(swingId, "clip", { blob: clip.blob });
   }
 }
 
