@@ -65,6 +65,22 @@ def test_several_swings_with_idle_gaps_are_all_found(demo_poses: PoseSequence) -
         assert abs(swing.impact - (start + DEMO_IMPACT)) <= 4
 
 
+def test_back_to_back_swings_never_share_frames(demo_poses: PoseSequence) -> None:
+    """The next golfer starts within the previous swing's post-roll: the cut starts after it."""
+    sequence = stitch(
+        demo_poses.keypoints[:200],
+        demo_poses.keypoints,
+        demo_poses.keypoints,
+        fps=demo_poses.fps,
+        width=demo_poses.width,
+        height=demo_poses.height,
+    )
+    swings = find_swings(sequence)
+    assert len(swings) == 3
+    for before, after in zip(swings, swings[1:], strict=False):
+        assert after.start > before.end
+
+
 def test_waggles_are_not_swings(demo_poses: PoseSequence) -> None:
     address = demo_poses.keypoints[45].copy()
     torso = np.linalg.norm(address[K.L_SHOULDER, :2] - address[K.L_HIP, :2])

@@ -92,3 +92,11 @@ def test_golfdb_and_phone_landmarks(shared_data: Path) -> None:
     assert found >= 40  # 51 of the 80 trimmed GolfDB clips hold a whole swing with a still address
     phone = [load_landmark_file(path) for path in sorted((shared_data / "phone_swings").glob("*.npz"))]
     assert sum(len(assert_same_swings(sequence)) for sequence in phone) == len(phone)
+
+
+def test_back_to_back_swings_never_share_frames(demo_poses: PoseSequence) -> None:
+    """Swings with no pause between them: the next cut starts after the previous one ends."""
+    found = assert_same_swings(stitched([demo_poses.slice(0, 200), demo_poses, demo_poses], gap_s=0.0))
+    assert len(found) == 3
+    for before, after in zip(found, found[1:], strict=False):
+        assert after.start > before.end and after.start_time_s >= before.end_time_s

@@ -81,14 +81,21 @@ class SwingDetector:
         self._history: deque[_Sample] = deque()
         self._torso: deque[float] = deque(maxlen=90)
         self._last_seen = -np.inf
+        # Where the last swing's cut ended: the next cut starts after it, so two swings never share
+        # frames (the next golfer's address is never the previous one's finish).
+        self._previous_end: tuple[int, float] = (-1, -np.inf)
         self._reset_swing()
+
+    def _cut_start_s(self, takeaway: _Sample) -> float:
+        return max(0.0, takeaway.time_s - self.s.pre_roll_s, self._previous_end[1])
 
     @property
     def swing_start_s(self) -> float | None:
         """While a swing is under way: the stream time its cut will start at (takeaway minus the
-        pre-roll), so a live recorder can start saving frames before the finish is seen."""
+        pre-roll, not before the previous cut's end), so a live recorder can start saving frames
+        before the finish is seen."""
         if self.state in (State.SWING, State.FINISH) and self._takeaway is not None:
-            return max(0.0, self._takeaway.time_s - self.s.pre_roll_s)
+            return self._cut_start_s(self._takeaway)
         return None
 
     def _reset_swing(self) -> None:
@@ -247,15 +254,16 @@ class SwingDetector:
         )
         pre_roll = round(self.s.pre_roll_s * frames_per_s)
         segment = SwingSegment(
-            start=max(0, self._takeaway.index - pre_roll),
+            start=max(0, self._takeaway.index - pre_roll, self._previous_end[0] + 1),
             end=end.index,
             takeaway=self._takeaway.index,
             top=self._top.index,
             impact=self._impact.index,
             finish=self._finish.index,
-            start_time_s=max(0.0, self._takeaway.time_s - self.s.pre_roll_s),
+            start_time_s=self._cut_start_s(self._takeaway),
             end_time_s=end.time_s,
         )
+        self._previous_end = (end.index, end.time_s)
         self._to_idle()
         return segment
 

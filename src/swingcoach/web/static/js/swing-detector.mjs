@@ -63,14 +63,21 @@ export class SwingDetector {
     this.history = [];
     this.torsoHistory = [];
     this.lastSeen = -Infinity;
+    // Where the last swing's cut ended: the next cut starts after it, so two swings never share
+    // frames (the next golfer's address is never the previous one's finish).
+    this.previousEnd = { index: -1, timeS: -Infinity };
     this.resetSwing();
   }
 
+  cutStartS(takeaway) {
+    return Math.max(0, takeaway.timeS - this.s.preRollS, this.previousEnd.timeS);
+  }
+
   // While a swing is under way: the stream time its cut will start at (takeaway minus the
-  // pre-roll), so a recorder can keep what it has recorded since then.
+  // pre-roll, not before the previous cut's end), so a recorder can keep what it has recorded since then.
   get swingStartS() {
     if ((this.state === State.SWING || this.state === State.FINISH) && this.takeaway !== null) {
-      return Math.max(0, this.takeaway.timeS - this.s.preRollS);
+      return this.cutStartS(this.takeaway);
     }
     return null;
   }
@@ -237,13 +244,13 @@ export class SwingDetector {
       end !== first ? (end.index - first.index) / Math.max(end.timeS - first.timeS, 1e-6) : 30.0;
     const preRoll = roundHalfEven(this.s.preRollS * framesPerS);
     const segment = {
-      start: Math.max(0, this.takeaway.index - preRoll),
+      start: Math.max(0, this.takeaway.index - preRoll, this.previousEnd.index + 1),
       end: end.index,
       takeaway: this.takeaway.index,
       top: this.top.index,
       impact: this.impact.index,
       finish: this.finish.index,
-      startTimeS: Math.max(0, this.takeaway.timeS - this.s.preRollS),
+      startTimeS: this.cutStartS(this.takeaway),
       endTimeS: end.timeS,
       // Not in the Python segment: the stream times of the landmarks, for a live recorder.
       times: {
@@ -253,6 +260,7 @@ export class SwingDetector {
         finish: this.finish.timeS,
       },
     };
+    this.previousEnd = { index: end.index, timeS: end.timeS };
     this.toIdle();
     return segment;
   }
