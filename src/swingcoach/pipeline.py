@@ -20,6 +20,10 @@ from swingcoach.video.source import FrameSource, VideoInfo, open_source
 
 FrameCallback = Callable[[int], None]
 MIN_PERSON_FRAMES = 10
+# A file has every frame, so its cuts keep 4 s before the takeaway the swing finder sees (live
+# sources keep what their ring holds, 2 s): a slow-motion takeaway starts long before the hands have
+# clearly moved, and the tempo needs the still address before it.
+FILE_CUTS = DetectorSettings(pre_roll_s=4.0)
 
 
 def extract_poses(
@@ -59,7 +63,7 @@ def _looks_like_one_swing(sequence: PoseSequence) -> bool:
     )
 
 
-def swing_sequences(sequence: PoseSequence) -> list[PoseSequence]:
+def swing_sequences(sequence: PoseSequence, settings: DetectorSettings = FILE_CUTS) -> list[PoseSequence]:
     """Cut every swing out of a pose sequence (a clip holding just one swing is taken whole)."""
     valid = sequence.valid
     if valid.sum() < MIN_PERSON_FRAMES:
@@ -67,7 +71,7 @@ def swing_sequences(sequence: PoseSequence) -> list[PoseSequence]:
             f"no person found in the video (seen in {int(valid.sum())} of {len(sequence)} frames)"
         )
     rows = {int(index): row for row, index in enumerate(sequence.frame_indices)}
-    cut = [sequence.slice(rows[s.start], rows[s.end] + 1) for s in find_swings(sequence)]
+    cut = [sequence.slice(rows[s.start], rows[s.end] + 1) for s in find_swings(sequence, settings)]
     if cut:
         return cut
     if _looks_like_one_swing(sequence):

@@ -33,6 +33,7 @@ from swingcoach.pose import create_backend
 from swingcoach.pose.base import PoseBackend, PoseSequence
 from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
 from swingcoach.server.analyze import Analyzer
+from swingcoach.swing.detect import DetectorSettings
 from swingcoach.swing.events import DEFAULT_DETECTOR, EVENT_NAMES, EventDetector, create_event_detector
 from swingcoach.video.source import Frame, FrameSource, VideoInfo, open_source
 
@@ -244,7 +245,7 @@ class Runner:
         info = source.info
         sequence = PoseSequence.from_timed_frames(frames, np.array(times), info.width, info.height, False)
         out = []
-        for piece in swing_sequences(sequence):
+        for piece in swing_sequences(sequence, DetectorSettings()):  # the browser's 2 s ring
             payload = SwingPayload.from_sequence(
                 uuid.uuid4(), piece, models=ModelVersions(pose=backend.version)
             )
