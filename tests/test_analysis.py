@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from swingcoach.analysis.body import SwingBody
-from swingcoach.analysis.metrics import Swing, measure
+from swingcoach.analysis.metrics import ANGLES_2D, ANGLES_3D, Swing, measure
 from swingcoach.analysis.reference import load_references
 from swingcoach.analysis.score import advise, metric_score, overall_score, score_metrics
 from swingcoach.analysis.swing import analyze_swing
@@ -92,11 +92,14 @@ def test_turns_and_tempo_from_a_known_face_on_motion() -> None:
     swing = measured(sequence, events)
     assert swing.body.camera_azimuth() == pytest.approx(0, abs=1)
     values = measure(swing, "face-on")
-    # Face on, the turns come from the 2D width of the shoulder and hip lines.
-    assert values["shoulder_turn_top"].source == "2d"
-    assert values["shoulder_turn_top"].value == pytest.approx(90, abs=1)
-    assert values["hip_turn_top"].value == pytest.approx(45, abs=1)
-    assert values["x_factor_top"].value == pytest.approx(45, abs=1)
+    # The turn definitions are exact on an exact body (face on from the 2D width of the shoulder and
+    # hip lines, else the 3D) but not reported: real pose models do not resolve the turn at the top.
+    for definition in (ANGLES_2D["face-on"], ANGLES_3D):
+        assert definition["shoulder_turn_top"](swing) == pytest.approx(90, abs=1)
+        assert definition["hip_turn_top"](swing) == pytest.approx(45, abs=1)
+        assert definition["x_factor_top"](swing) == pytest.approx(45, abs=1)
+    assert values["shoulder_turn_top"].value is None
+    assert "one camera" in (values["shoulder_turn_top"].note or "")
     assert swing.timing.takeaway == pytest.approx(TAKEAWAY, abs=1.5)
     assert values["downswing_s"].value == pytest.approx((IMPACT - TOP) / 30)
     assert values["tempo_ratio"].value == pytest.approx((TOP - TAKEAWAY) / (IMPACT - TOP), abs=0.2)
@@ -113,8 +116,8 @@ def test_the_same_swing_down_the_line_measures_the_same_posture() -> None:
     swing = measured(*synthetic_swing(90, 45, azimuth=90))
     assert swing.body.camera_azimuth() == pytest.approx(90, abs=1)
     down_the_line = measure(swing, "down-the-line")
-    assert down_the_line["shoulder_turn_top"].source == "3d"
-    assert down_the_line["shoulder_turn_top"].value == pytest.approx(90, abs=1)
+    assert ANGLES_3D["shoulder_turn_top"](swing) == pytest.approx(90, abs=1)
+    assert down_the_line["lead_arm_top"].source == "2d"
     # Knee flex and forward bend are in the image plane down the line: 2D equals the 3D face-on value.
     assert down_the_line["knee_flex_address"].source == "2d"
     for name in ("knee_flex_address", "spine_tilt_address", "tempo_ratio", "head_lift_top"):
@@ -139,7 +142,7 @@ def test_a_cut_that_starts_in_the_takeaway_gets_no_tempo() -> None:
     assert values["tempo_ratio"].value is None
     assert values["backswing_s"].value is None
     assert "after the takeaway" in (values["tempo_ratio"].note or "")
-    assert values["shoulder_turn_top"].value is not None
+    assert values["head_lift_top"].value is not None
 
 
 def test_metric_score_is_full_inside_and_falls_off_outside() -> None:
@@ -153,7 +156,7 @@ def test_metric_score_is_full_inside_and_falls_off_outside() -> None:
 def test_scores_and_advice_for_a_short_turn() -> None:
     sequence, events = synthetic_swing(shoulder_turn=55, hip_turn=40)
     results = score_metrics(measure(measured(sequence, events), "face-on"))
-    assert results["shoulder_turn_top"].status == "low"
+    assert results["knee_flex_address"].status in {"ok", "low", "high"}
     assert results["weight_shift_finish"].status in {"ok", "low", "high"}
     score = overall_score(results)
     assert score is not None and 0 <= score <= 100
@@ -166,10 +169,10 @@ def test_scores_and_advice_for_a_short_turn() -> None:
 def test_metrics_at_badly_tracked_events_are_shown_but_not_scored() -> None:
     sequence, events = synthetic_swing(shoulder_turn=55, hip_turn=40)
     results = score_metrics(measure(measured(sequence, events), "face-on"), frozenset({"top"}))
-    assert results["shoulder_turn_top"].status == "unreliable"
-    assert results["shoulder_turn_top"].value is not None and results["shoulder_turn_top"].score is None
+    assert results["head_lift_top"].status == "unreliable"
+    assert results["head_lift_top"].value is not None and results["head_lift_top"].score is None
     assert results["head_lift_impact"].score is not None  # address and impact were tracked well
-    assert "shoulder_turn_top" not in {a.metric for a in advise(results)}
+    assert "head_lift_top" not in {a.metric for a in advise(results)}
 
 
 def test_every_reference_cites_a_known_source() -> None:

@@ -4,6 +4,7 @@ import typer
 
 from swingcoach.cli.bench_all import bench_all, bench_merge
 from swingcoach.cli.bench_consistency import bench_consistency
+from swingcoach.cli.bench_metric_error import bench_metric_error
 from swingcoach.cli.edge import bench_edge
 from swingcoach.cli.event_model import bench_events
 from swingcoach.cli.lift import bench_lift, bench_lift_agreement
@@ -18,5 +19,6 @@ bench_app.command("lift-agreement")(bench_lift_agreement)
 bench_app.command("events")(bench_events)
 bench_app.command("pose")(bench_pose)
 bench_app.command("consistency")(bench_consistency)
+bench_app.command("metric-error")(bench_metric_error)
 bench_app.command("all")(bench_all)
 bench_app.command("merge")(bench_merge)
