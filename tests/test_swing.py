@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def test_back_to_back_swings_never_share_frames(demo_poses: PoseSequence) -> Non
     )
     swings = find_swings(sequence)
     assert len(swings) == 3
-    for before, after in zip(swings, swings[1:], strict=False):
+    for before, after in itertools.pairwise(swings):
         assert after.start > before.end
 
 

@@ -3,6 +3,7 @@ swingcoach.swing.detect on the same real pose sequences."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -98,5 +99,5 @@ def test_back_to_back_swings_never_share_frames(demo_poses: PoseSequence) -> Non
     """Swings with no pause between them: the next cut starts after the previous one ends."""
     found = assert_same_swings(stitched([demo_poses.slice(0, 200), demo_poses, demo_poses], gap_s=0.0))
     assert len(found) == 3
-    for before, after in zip(found, found[1:], strict=False):
+    for before, after in itertools.pairwise(found):
         assert after.start > before.end and after.start_time_s >= before.end_time_s
