@@ -59,17 +59,19 @@ TAKEAWAY, TOP, IMPACT = 30, 60, 70
 def synthetic_swing(
     shoulder_turn: float, hip_turn: float, azimuth: float = 0.0
 ) -> tuple[PoseSequence, SwingEvents]:
-    """Still address to frame 30, a smooth backswing to the top at 60, a 10-frame downswing, a held
+    """Still address to frame 30, a smooth backswing to the top (held 58-62), down to impact at 70, a held
     finish; filmed from `azimuth` degrees (0 face on, 90 down the line) by an orthographic camera."""
     frames = []
     for i in range(110):
         if i < TAKEAWAY:
             progress = 0.0
-        elif i <= TOP:
-            x = (i - TAKEAWAY) / (TOP - TAKEAWAY)
+        elif i <= TOP - 2:
+            x = (i - TAKEAWAY) / (TOP - 2 - TAKEAWAY)
             progress = x * x * (3 - 2 * x)  # starts from rest
+        elif i <= TOP + 2:
+            progress = 1.0  # the pause at the top
         else:
-            progress = max(1 - (i - TOP) / (IMPACT - TOP), 0.0)
+            progress = max(1 - (i - TOP - 2) / (IMPACT - TOP - 2), 0.0)
         frames.append(body(shoulder_turn * progress, hip_turn * progress, hands=progress))
     world = np.array(frames, dtype=np.float32)
     a = np.radians(azimuth)

@@ -24,12 +24,14 @@ import numpy as np
 from swingcoach.pose.base import PoseSequence
 from swingcoach.pose.lift import Lifter
 from swingcoach.pose.skeleton import K
-from swingcoach.swing.features import interpolate_gaps, median_around, midpoint
+from swingcoach.swing.features import interpolate_gaps, midpoint, smooth
 
 UP = np.array([0.0, -1.0, 0.0])
 HORIZONTAL = np.array([1.0, 0.0, 1.0])
 ASSUMED_LEG_M = 0.85  # hip to ankle along the leg, when no 3D leg is known
 LEGS = ((K.L_HIP, K.L_KNEE, K.L_ANKLE), (K.R_HIP, K.R_KNEE, K.R_ANKLE))
+HEAD = [K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]
+SMOOTHING_S = 0.03
 
 
 @cache
@@ -42,9 +44,14 @@ def unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-9)
 
 
-def around(points: np.ndarray, frame: int, half: int = 1) -> np.ndarray:
-    """The median pose over the frames within `half` of `frame` (steadies single-frame noise)."""
-    return median_around(points, frame, half)
+def pose_at(points: np.ndarray, position: float) -> np.ndarray:
+    """The pose at a sub-frame row, linearly interpolated: an event measured at its time, not at the
+    nearest frame, so 24, 30 and 60 fps of one swing give the same value."""
+    position = float(np.clip(position, 0, len(points) - 1))
+    below = int(np.floor(position))
+    above = min(below + 1, len(points) - 1)
+    fraction = position - below
+    return points[below] * (1 - fraction) + points[above] * fraction
 
 
 def leg_length(points: np.ndarray) -> float:
@@ -66,22 +73,25 @@ class SwingBody:
     keypoints: np.ndarray  # (T, 17, 2)
     world: np.ndarray  # (T, 17, 3)
     fps: float
-    address: int
+    address: float  # sub-frame row
 
     @classmethod
     def from_sequence(
-        cls, sequence: PoseSequence, address: int, world: np.ndarray | None = None
+        cls, sequence: PoseSequence, address: float, world: np.ndarray | None = None
     ) -> SwingBody:
+        """Gaps filled and lightly smoothed in time (SMOOTHING_S), so one frame's noise does not
+        decide a metric."""
         world = shipped_lifter().lift(sequence) if world is None else world
+        fps = sequence.fps
         return cls(
-            keypoints=interpolate_gaps(sequence.keypoints[..., :2]),
-            world=interpolate_gaps(world),
-            fps=sequence.fps,
+            keypoints=smooth(interpolate_gaps(sequence.keypoints[..., :2]), fps, SMOOTHING_S),
+            world=smooth(interpolate_gaps(world), fps, SMOOTHING_S),
+            fps=fps,
             address=address,
         )
 
     def lead_axis(self) -> np.ndarray:
-        p = around(self.world, self.address, 2)
+        p = pose_at(self.world, self.address)
         across = (p[K.L_HIP] - p[K.R_HIP]) + (p[K.L_SHOULDER] - p[K.R_SHOULDER])
         return unit(across * HORIZONTAL)
 
@@ -94,24 +104,19 @@ class SwingBody:
 
     def cm_per_px(self) -> float:
         """Centimetres per pixel near the golfer: the lifted leg length over the 2D leg length."""
-        pixels = leg_length(around(self.keypoints, self.address, 3))
-        metres = leg_length(around(self.world, self.address, 3))
+        pixels = leg_length(pose_at(self.keypoints, self.address))
+        metres = leg_length(pose_at(self.world, self.address))
         if not (pixels > 0 and np.isfinite(metres) and metres > 0):
             metres = ASSUMED_LEG_M
         return 100.0 * metres / pixels if pixels > 0 else float("nan")
 
     # 2D, in the image plane -----------------------------------------------------------------
 
-    def point(self, joint: int | tuple[int, int], frame: int) -> np.ndarray:
-        """A keypoint (or the midpoint of two) around `frame`, px."""
-        p = around(self.keypoints, frame)
-        return p[joint] if isinstance(joint, int) else (p[joint[0]] + p[joint[1]]) / 2
-
-    def head(self, frame: int) -> np.ndarray:
-        return np.nanmean(around(self.keypoints, frame)[[K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]], axis=0)
+    def head(self, position: float) -> np.ndarray:
+        return np.nanmean(pose_at(self.keypoints, position)[HEAD], axis=0)
 
     def head_track(self) -> np.ndarray:
-        return np.nanmean(self.keypoints[:, [K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]], axis=1)
+        return np.nanmean(self.keypoints[:, HEAD], axis=1)
 
 
 def pelvis(points: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from swingcoach.analysis.body import UP, SwingBody, around, chest, pelvis
+from swingcoach.analysis.body import UP, SwingBody, chest, pelvis, pose_at
 from swingcoach.geometry import angle_in_plane, joint_angle, line_heading, turn_between
 from swingcoach.pose.skeleton import K
 from swingcoach.swing.events.base import SwingEvents
@@ -51,8 +51,9 @@ class Swing:
     timing: SwingTiming
     cm: float  # per pixel
 
-    def at(self, name: str) -> int:
-        return self.events[name]
+    def at(self, name: str) -> float:
+        """The event's sub-frame row: metrics are measured at the event's time."""
+        return self.events.position(name)
 
 
 Measure = Callable[[Swing], float | None]
@@ -86,14 +87,14 @@ def _downswing_s(s: Swing) -> float | None:
 
 # --- angles: each a function of the swing and a frame, so plots can follow them over time -----
 
-FrameAngle = Callable[[Swing, int], float | None]
+FrameAngle = Callable[[Swing, float], float | None]
 
 
 def turn_3d(left: int, right: int) -> FrameAngle:
     """Rotation of a body line about the vertical since address, lifted 3D."""
 
-    def angle(s: Swing, frame: int) -> float:
-        before, after = around(s.body.world, s.at("address")), around(s.body.world, frame)
+    def angle(s: Swing, frame: float) -> float:
+        before, after = pose_at(s.body.world, s.at("address")), pose_at(s.body.world, frame)
         return turn_between(
             line_heading(before[left], before[right]), line_heading(after[left], after[right])
         )
@@ -106,8 +107,8 @@ def turn_face_on(left: int, right: int) -> FrameAngle:
     signed width (lead point's x minus trail point's x) shrinks with the cosine of the turn, and
     changes sign past 90 degrees."""
 
-    def angle(s: Swing, frame: int) -> float | None:
-        before, after = around(s.body.keypoints, s.at("address")), around(s.body.keypoints, frame)
+    def angle(s: Swing, frame: float) -> float | None:
+        before, after = pose_at(s.body.keypoints, s.at("address")), pose_at(s.body.keypoints, frame)
         width = before[left, 0] - before[right, 0]
         if width <= 0:
             return None
@@ -116,15 +117,15 @@ def turn_face_on(left: int, right: int) -> FrameAngle:
     return angle
 
 
-def bend_2d(s: Swing, frame: int) -> float:
+def bend_2d(s: Swing, frame: float) -> float:
     """Down the line: the spine (hip centre to shoulder centre) from vertical in the image, toward the
     ball positive (the golfer faces image-right)."""
-    p = around(s.body.keypoints, frame)
+    p = pose_at(s.body.keypoints, frame)
     return angle_in_plane(chest(p) - pelvis(p), IMAGE_UP, IMAGE_RIGHT)
 
 
-def bend_3d(s: Swing, frame: int) -> float:
-    p = around(s.body.world, frame)
+def bend_3d(s: Swing, frame: float) -> float:
+    p = pose_at(s.body.world, frame)
     return angle_in_plane(chest(p) - pelvis(p), UP, s.body.forward_axis())
 
 
@@ -132,15 +133,15 @@ LEGS = {"lead": (K.L_HIP, K.L_KNEE, K.L_ANKLE), "trail": (K.R_HIP, K.R_KNEE, K.R
 
 
 def knee_flex(three_d: bool, legs: tuple[str, ...]) -> FrameAngle:
-    def angle(s: Swing, frame: int) -> float:
-        p = around(s.body.world if three_d else s.body.keypoints, frame)
+    def angle(s: Swing, frame: float) -> float:
+        p = pose_at(s.body.world if three_d else s.body.keypoints, frame)
         return float(np.mean([180.0 - joint_angle(*(p[j] for j in LEGS[leg])) for leg in legs]))
 
     return angle
 
 
-def lead_elbow_3d(s: Swing, frame: int) -> float:
-    p = around(s.body.world, frame)
+def lead_elbow_3d(s: Swing, frame: float) -> float:
+    p = pose_at(s.body.world, frame)
     return joint_angle(p[K.L_SHOULDER], p[K.L_ELBOW], p[K.L_WRIST])
 
 
@@ -166,8 +167,8 @@ def difference(a: Measure, b: Measure) -> Measure:
     return measure
 
 
-def lead_elbow_2d(s: Swing, frame: int) -> float:
-    p = around(s.body.keypoints, frame)
+def lead_elbow_2d(s: Swing, frame: float) -> float:
+    p = pose_at(s.body.keypoints, frame)
     return joint_angle(p[K.L_SHOULDER], p[K.L_ELBOW], p[K.L_WRIST])
 
 
@@ -223,7 +224,7 @@ ANGLE_SOURCES: dict[str, dict[StandardView, Source | str]] = {
 # --- movements in the image plane (cm) --------------------------------------------------------
 
 
-def _move(part: Callable[[Swing, int], np.ndarray], event: str, axis: int, sign: float) -> Measure:
+def _move(part: Callable[[Swing, float], np.ndarray], event: str, axis: int, sign: float) -> Measure:
     """How far `part` moved from address to `event` along an image axis, in cm; `sign` orients it."""
 
     def measure(s: Swing) -> float:
@@ -232,16 +233,16 @@ def _move(part: Callable[[Swing, int], np.ndarray], event: str, axis: int, sign:
     return measure
 
 
-def _head(s: Swing, frame: int) -> np.ndarray:
+def _head(s: Swing, frame: float) -> np.ndarray:
     return s.body.head(frame)
 
 
-def _hips(s: Swing, frame: int) -> np.ndarray:
-    return pelvis(around(s.body.keypoints, frame))
+def _hips(s: Swing, frame: float) -> np.ndarray:
+    return pelvis(pose_at(s.body.keypoints, frame))
 
 
-def _hands(s: Swing, frame: int) -> np.ndarray:
-    p = around(s.body.keypoints, frame)
+def _hands(s: Swing, frame: float) -> np.ndarray:
+    p = pose_at(s.body.keypoints, frame)
     return (p[K.L_WRIST] + p[K.R_WRIST]) / 2
 
 
@@ -252,7 +253,7 @@ def _hand_path(s: Swing) -> float:
 
 
 def _finish_balance(s: Swing) -> float | None:
-    finish = s.at("finish")
+    finish = s.events["finish"]
     hold_end = min(len(s.body.keypoints) - 1, finish + round(FINISH_HOLD_S * s.body.fps))
     if hold_end - finish < max(2, round(0.3 * s.body.fps)):
         return None
@@ -261,7 +262,7 @@ def _finish_balance(s: Swing) -> float | None:
 
 
 def _weight_shift(s: Swing) -> float | None:
-    p = around(s.body.keypoints, s.at("finish"))
+    p = pose_at(s.body.keypoints, s.at("finish"))
     trail, lead = p[K.R_ANKLE, 0], p[K.L_ANKLE, 0]
     if abs(lead - trail) < 1e-6:
         return None
@@ -313,7 +314,7 @@ def _angle(name: str) -> dict[StandardView, Definition | str]:
 
 
 def _sideways(
-    part: Callable[[Swing, int], np.ndarray], event: str, sign: float
+    part: Callable[[Swing, float], np.ndarray], event: str, sign: float
 ) -> dict[StandardView, Definition | str]:
     return _view_only(
         "face-on", Definition(_move(part, event, ALONG_IMAGE, sign), "2d", ("address", event)), NOT_SIDEWAYS
@@ -321,14 +322,14 @@ def _sideways(
 
 
 def _toward_ball(
-    part: Callable[[Swing, int], np.ndarray], event: str
+    part: Callable[[Swing, float], np.ndarray], event: str
 ) -> dict[StandardView, Definition | str]:
     return _view_only(
         "down-the-line", Definition(_move(part, event, ALONG_IMAGE, 1.0), "2d", ("address", event)), NOT_DEPTH
     )
 
 
-def _lift(part: Callable[[Swing, int], np.ndarray], event: str) -> dict[StandardView, Definition | str]:
+def _lift(part: Callable[[Swing, float], np.ndarray], event: str) -> dict[StandardView, Definition | str]:
     return _both(Definition(_move(part, event, UP_IN_IMAGE, -1.0), "2d", ("address", event)))
 
 

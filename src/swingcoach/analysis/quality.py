@@ -5,7 +5,8 @@ image size and distance do not matter, and the legs barely foreshorten in either
 - confidence: the mean keypoint confidence of the body joints is very low;
 - bones: a bone is longer than a human one can be (2D can shorten a bone, never lengthen it);
 - jumps: a joint sits far from where its neighbours in time put it (a limb thrown onto the
-  background, or swapped with the other side, for a moment);
+  background for a moment);
+- swaps: the frame fits its neighbours in time much better with left and right exchanged;
 - drift: the body's box has moved off the golfer (the pelvis far from its place at address, or the
   box grown or shrunk a lot): the tracker has jumped to somebody else.
 A swing whose frames from address to finish are too often bad gets a warning and no score; a metric
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import median_filter
 
-from swingcoach.pose.skeleton import K
+from swingcoach.pose.skeleton import MIRROR, K
 from swingcoach.swing.events.base import EVENT_NAMES, SwingEvents
 from swingcoach.swing.features import interpolate_gaps
 
@@ -46,6 +47,10 @@ MAX_BONE = {
 }
 JUMP = 0.3  # leg lengths from the median of the neighbouring frames
 JUMP_WINDOW_S = 0.07  # either side
+# A swap: exchanging left and right brings the frame this much closer to its neighbours (and the
+# two labellings differ by a visible amount, leg lengths summed over the limbs).
+SWAP_GAIN = 0.5
+SWAP_MIN_DIFFERENCE = 0.3
 MAX_PELVIS_MOVE = 0.8  # leg lengths from its place at address
 MAX_BOX_CHANGE = 0.5  # relative change of the box diagonal
 MIN_SWING_QUALITY = 0.85  # share of good frames from address to finish
@@ -71,6 +76,7 @@ class TrackingQuality:
             "confidence": "the pose model was unsure of the body",
             "bones": "limbs longer than a body's (the skeleton reached into the background)",
             "jumps": "joints jumped away from the body and back",
+            "swaps": "left and right were mixed up",
             "drift": "the tracking moved off the golfer",
             "missing": "the golfer was not found",
         }
@@ -115,6 +121,9 @@ def frame_checks(keypoints: np.ndarray, fps: float, address: int) -> dict[str, n
     size = max(1, round(JUMP_WINDOW_S * fps)) * 2 + 1
     local = median_filter(xy[:, LIMBS], size=(size, 1, 1), mode="nearest")
     jumps = (np.linalg.norm(xy[:, LIMBS] - local, axis=-1) > JUMP * scale).any(axis=1)
+    as_is = np.linalg.norm(xy[:, LIMBS] - local, axis=-1).sum(axis=1)
+    exchanged = np.linalg.norm(xy[:, MIRROR[LIMBS]] - local, axis=-1).sum(axis=1)
+    swaps = (exchanged < SWAP_GAIN * as_is) & (as_is > SWAP_MIN_DIFFERENCE * scale)
     pelvis = (xy[:, K.L_HIP] + xy[:, K.R_HIP]) / 2
     box = np.linalg.norm(xy[:, LIMBS].max(axis=1) - xy[:, LIMBS].min(axis=1), axis=-1)
     home, home_box = pelvis[address], max(float(box[address]), 1e-6)
@@ -126,6 +135,7 @@ def frame_checks(keypoints: np.ndarray, fps: float, address: int) -> dict[str, n
         "confidence": ~absent & (np.nan_to_num(confidence, nan=1.0) < MIN_CONFIDENCE),
         "bones": bones,
         "jumps": jumps,
+        "swaps": swaps,
         "drift": drift,
     }
 

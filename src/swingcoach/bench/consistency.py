@@ -15,6 +15,8 @@ pacing, put on the payload's grid).
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import statistics
 import time
 import uuid
@@ -27,13 +29,15 @@ import cv2
 import numpy as np
 
 from swingcoach.analysis.reference import load_references
+from swingcoach.analysis.swing import analyze_swing
 from swingcoach.errors import NoPersonError, NoSwingError
-from swingcoach.pipeline import analyze_video, swing_sequences
+from swingcoach.pipeline import FILE_CUTS, analyze_poses, analyze_video, swing_sequences
 from swingcoach.pose import create_backend
 from swingcoach.pose.base import PoseBackend, PoseSequence
+from swingcoach.pose.skeleton import MIRROR, K
 from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
 from swingcoach.server.analyze import Analyzer
-from swingcoach.swing.detect import DetectorSettings
+from swingcoach.swing.detect import DetectorSettings, find_swings
 from swingcoach.swing.events import DEFAULT_DETECTOR, EVENT_NAMES, EventDetector, create_event_detector
 from swingcoach.video.source import Frame, FrameSource, VideoInfo, open_source
 
@@ -222,6 +226,8 @@ class Runner:
     detector: EventDetector = field(default_factory=create_event_detector)
     backends: dict[str, PoseBackend] = field(default_factory=dict)
     analyzer: Analyzer = field(default_factory=lambda: Analyzer(CLI_BACKEND, DEFAULT_DETECTOR))
+    last_sequence: PoseSequence | None = None
+    base_sequences: dict[str, PoseSequence] = field(default_factory=dict)
 
     def backend(self, name: str) -> PoseBackend:
         if name not in self.backends:
@@ -230,8 +236,17 @@ class Runner:
 
     def cli(self, source: MemorySource, origin: float) -> list[Seen]:
         sequence, _info, analyses = analyze_video(source, self.backend(CLI_BACKEND), self.detector)
+        self.last_sequence = sequence
         fps = sequence.fps
         return [seen(a.report, origin, lambda f: f / fps) for a in analyses]
+
+    def server_clip(self, path: Path) -> list[Seen]:
+        """The server's clip job on the video file, as the worker runs it."""
+        try:
+            found, _versions = self.analyzer.analyze_video(path, uuid.uuid4())
+        except (NoPersonError, NoSwingError):
+            return []
+        return [seen(f.report, 0.0, lambda frame, fps=f.payload.fps: frame / fps) for f in found]
 
     def browser(self, source: MemorySource, origin: float) -> list[Seen]:
         """The practice page: student poses at the browser's pace, on the payload's time grid, cut by
@@ -257,7 +272,10 @@ class Runner:
 
     def run(self, video: DecodedVideo, p: Perturbation, seed: int) -> list[Seen]:
         source, origin = perturbed(video, p, seed)
-        return (self.browser if p.browser else self.cli)(source, origin)
+        found = (self.browser if p.browser else self.cli)(source, origin)
+        if p.name == "base" and self.last_sequence is not None:
+            self.base_sequences[str(video.path)] = self.last_sequence
+        return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,6 +394,91 @@ def videos(data: Path, quick: bool) -> list[Path]:
     return [*found, data / "videos" / "golfdb_test_video.mp4", data / "golfdb" / "clips" / "0.mp4"]
 
 
+# ---------------------------------------------------------------------------------------------
+# Bad tracking, labelled tempo, a recorded session
+# ---------------------------------------------------------------------------------------------
+
+CORRUPT_SHARE = 1 / 3
+ARM = [K.L_SHOULDER, K.L_ELBOW, K.L_WRIST]
+
+
+def corrupted(
+    sequence: PoseSequence, span: tuple[int, int], kind: str, rng: np.random.Generator
+) -> PoseSequence:
+    """The swing's skeleton spoiled on a third of its frames from address to finish (`span`, rows):
+    "swapped" exchanges the left and right limbs on random frames; "background" throws the lead arm
+    onto a point beside the golfer for a stretch (a grandstand or a bystander caught by the tracker)."""
+    keypoints = sequence.keypoints.copy()
+    count = max(1, round(CORRUPT_SHARE * (span[1] - span[0] + 1)))
+    if kind == "swapped":
+        rows = span[0] + rng.choice(span[1] - span[0] + 1, size=count, replace=False)
+        keypoints[rows] = keypoints[rows][:, MIRROR]
+    else:
+        first = int(rng.integers(span[0], span[1] - count + 2))
+        rows = np.arange(first, first + count)
+        body = keypoints[rows, :, :2]
+        size = np.nanmax(body[..., 1]) - np.nanmin(body[..., 1])
+        spot = np.nanmedian(body[:, [K.L_HIP, K.R_HIP]], axis=(0, 1)) + np.array([0.8 * size, -0.3 * size])
+        keypoints[np.ix_(rows, ARM)] = np.concatenate(
+            [spot + rng.normal(0, 0.03 * size, (count, len(ARM), 2)), keypoints[np.ix_(rows, ARM)][..., 2:]],
+            axis=-1,
+        )
+    return dataclasses.replace(sequence, keypoints=keypoints)
+
+
+def corruption_checks(sequence: PoseSequence, detector: EventDetector, seed: int) -> list[dict[str, Any]]:
+    """Each corruption of each swing: whether it was flagged (no score), and the tracking figure."""
+    out = []
+    rng = np.random.default_rng(seed)
+    for index, piece in enumerate(swing_sequences(sequence)):
+        clean = analyze_swing(piece, detector, index)
+        span = (clean.events["address"], clean.events["finish"])
+        for kind in ("swapped", "background"):
+            report = analyze_swing(corrupted(piece, span, kind, rng), detector, index).report
+            out.append(
+                {
+                    "swing": index,
+                    "corruption": kind,
+                    "flagged": report.score is None,
+                    "tracking": None if report.tracking is None else report.tracking.score,
+                    "score": report.score,
+                }
+            )
+    return out
+
+
+def label_tempo(video: Path) -> float | None:
+    """Tempo from a phone swing's phase labels: takeaway start to top (the first Downswing frame) over
+    top to impact (the first Follow-through frame)."""
+    labels = video.with_name(f"{video.stem}_phases.csv")
+    if not labels.is_file():
+        return None
+    phases = np.loadtxt(labels, delimiter=",", skiprows=1, dtype=str, usecols=1)
+    first = {
+        name: int(np.flatnonzero(phases == name)[0]) for name in ("Takeaway", "Downswing", "Follow-through")
+    }
+    return (first["Downswing"] - first["Takeaway"]) / (first["Follow-through"] - first["Downswing"])
+
+
+def session_check(sequences: list[PoseSequence], detector: EventDetector) -> dict[str, Any]:
+    """The 30 fps portrait swings one after another with no pause (a range session filmed without
+    stopping): every swing found once, no two cuts sharing frames, each analysed."""
+    parts = [s for s in sequences if abs(s.fps - 30) < 0.1 and (s.width, s.height) == (360, 640)]
+    if len(parts) < 2:
+        return {}
+    session = PoseSequence(np.concatenate([p.keypoints for p in parts]), 30.0, 360, 640, frame_indices=None)
+    segments = find_swings(session, FILE_CUTS)
+    overlaps = sum(b.start <= a.end for a, b in itertools.pairwise(segments))
+    analyses = analyze_poses(session, detector)
+    return {
+        "videos": len(parts),
+        "swings_found": len(segments),
+        "overlapping_cuts": int(overlaps),
+        "scores": [a.report.score for a in analyses],
+        "tempo_missing": sum(a.report.metrics["tempo_ratio"].value is None for a in analyses),
+    }
+
+
 def run_consistency(
     data: Path,
     quick: bool = False,
@@ -386,11 +489,16 @@ def run_consistency(
     """Figures per swing of every video (quick: two videos, fewer perturbations)."""
     chosen = [p for p in PERTURBATIONS if not quick or p.name in QUICK_PERTURBATIONS]
     if only:
-        chosen = [p for p in chosen if p.name in only or p.name == "base"]
+        chosen = [p for p in chosen if p.name in only or p.name in ("base", "browser")]
     runner = Runner()
     results: list[SwingFigures] = []
+    paths: list[SwingFigures] = []
+    corruption: list[dict[str, Any]] = []
+    labels: list[dict[str, Any]] = []
+    bases: list[PoseSequence] = []
     started = time.perf_counter()
     for path in videos(data, quick):
+        name = str(path.relative_to(data))
         video = decode(path)
         runs: dict[str, list[Seen]] = {}
         for number, p in enumerate(chosen):
@@ -401,10 +509,32 @@ def run_consistency(
                 runs[p.name] = []
             if on_run is not None:
                 on_run(path.name, p.name, time.perf_counter() - begun)
+        begun = time.perf_counter()
+        by_path = {
+            "cli": runs["base"],
+            "server clip job": runner.server_clip(path),
+            "browser keypoints": runs.get("browser", []),
+        }
+        if on_run is not None:
+            on_run(path.name, "server clip job", time.perf_counter() - begun)
+        base_sequence = runner.base_sequences.get(str(path))
         for index, base in enumerate(runs["base"]):
-            results.append(figures(str(path.relative_to(data)), index, base, runs))
+            results.append(figures(name, index, base, runs))
+            paths.append(figures(name, index, base, by_path))
+        if base_sequence is not None:
+            bases.append(base_sequence)
+            checks = corruption_checks(base_sequence, runner.detector, seed)
+            corruption += [{"video": name, **check} for check in checks]
+        truth = label_tempo(path)
+        if truth is not None and runs["base"]:
+            measured = runs["base"][0].metrics.get("tempo_ratio")
+            labels.append({"video": name, "labels": round(truth, 2), "measured": measured})
     return {
         "perturbations": [asdict(p) for p in chosen],
         "swings": [asdict(r) for r in results],
+        "paths": [asdict(r) for r in paths],
+        "corruption": corruption,
+        "label_tempo": labels,
+        "session": session_check(bases, runner.detector),
         "seconds": round(time.perf_counter() - started, 1),
     }

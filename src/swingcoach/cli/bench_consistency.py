@@ -41,8 +41,8 @@ def bench_consistency(
     print_tables(result)
 
 
-def print_tables(result: dict) -> None:
-    table = Table(title="Spread over perturbations, per swing (max - min)")
+def spread_table(title: str, swings: list[dict]) -> Table:
+    table = Table(title=title)
     for column in (
         "swing",
         "runs",
@@ -55,19 +55,43 @@ def print_tables(result: dict) -> None:
         "views",
     ):
         table.add_column(column)
-    for swing in result["swings"]:
+    for swing in swings:
         angles = {n: s["range"] for n, s in swing["metrics"].items() if swing["metric_units"].get(n) == "°"}
         worst = max(angles.items(), key=lambda kv: kv[1], default=("-", 0.0))
         tempo = swing["metrics"].get("tempo_ratio")
+        missing = len(swing["missed"]) + len(swing["unscored"])
         table.add_row(
             f"{swing['video']} #{swing['swing'] + 1}",
-            f"{swing['runs']}" + (f" ({len(swing['missed'])} missed)" if swing["missed"] else ""),
+            f"{swing['runs']}" + (f" ({missing} missed or unscored)" if missing else ""),
             f"{swing['score']['range']:.1f}",
             "-" if tempo is None else f"{tempo['range']:.2f}",
             f"{worst[1]:.1f} ({worst[0]})",
             f"{swing['events_ms']['top']['range']:.0f}",
             f"{swing['events_ms']['impact']['range']:.0f}",
             f"{swing['advice_agreement']:.0%}",
-            ", ".join(f"{v} {n}" for v, n in swing["views"].items()),
+            ", ".join(f"{v} {n}" for n, v in swing["views"].items()),
         )
-    Console().print(table)
+    return table
+
+
+def print_tables(result: dict) -> None:
+    out = Console(width=160)
+    out.print(spread_table("Spread over the perturbations, per swing (max - min)", result["swings"]))
+    out.print(
+        spread_table("Spread over the three paths (CLI, server clip job, browser keypoints)", result["paths"])
+    )
+    flagged = [c for c in result["corruption"] if c["flagged"]]
+    out.print(f"corrupted skeletons flagged (no score): {len(flagged)} of {len(result['corruption'])}")
+    for label in result["label_tempo"]:
+        out.print(f"tempo {label['video']}: labels {label['labels']:.2f}, measured {label['measured']}")
+    if result["session"]:
+        session = result["session"]
+        out.print(
+            f"session of {session['videos']} swings back to back: {session['swings_found']} found, "
+            f"{session['overlapping_cuts']} overlapping cuts"
+        )
+    goals = [(s["video"], name, ok) for s in result["swings"] for name, ok in s["goals"].items()]
+    failed = [f"{video}: {name}" for video, name, ok in goals if not ok]
+    out.print(f"goals met: {len(goals) - len(failed)} of {len(goals)}" + ("; missed: " if failed else ""))
+    for line in failed:
+        out.print(f"  {line}", highlight=False)

@@ -48,6 +48,18 @@ def view_of(azimuth: float) -> View:
     return "other"
 
 
+FACING_WEIGHT = 2.5
+
+
+def facing_right(pose: np.ndarray) -> float:
+    """How far the body's front points image-right (-1 to 1) in a 3D pose (x right, y down): the
+    horizontal part of (left side minus right side) x up."""
+    across = (pose[K.L_HIP] - pose[K.R_HIP]) + (pose[K.L_SHOULDER] - pose[K.R_SHOULDER])
+    across = across * np.array([1.0, 0.0, 1.0])
+    forward = np.cross(across / max(float(np.linalg.norm(across)), 1e-9), [0.0, -1.0, 0.0])
+    return float(forward[0])
+
+
 def handedness_score(
     sequence: PoseSequence, world: np.ndarray, address: int, top: int, azimuth: float
 ) -> float:
@@ -56,7 +68,8 @@ def handedness_score(
     - backswing: the hands travel from address to top towards the golfer's right side (2D);
     - the same in the horizontal plane of the lifted 3D, where the backswing is seen from any view;
     - arms: at the top the lead (left) arm is straighter than the folded trail arm (2D angles);
-    - facing: from the usual down-the-line spot a right-handed golfer faces image-right.
+    - facing: from the usual down-the-line spot a right-handed golfer faces image-right (the nose
+      against the ears in 2D, and the body's front in the lifted 3D).
     """
     norm = normalize(interpolate_gaps(sequence.keypoints))
     right_side = (
@@ -73,6 +86,8 @@ def handedness_score(
     if azimuth > FACE_ON_MAX_AZIMUTH:
         ears = midpoint(norm, K.L_EAR, K.R_EAR)
         score += float(_around(norm[:, K.NOSE, 0] - ears[:, 0], address)) / 0.08
+    if azimuth >= 45.0 and np.isfinite(world).any():
+        score += FACING_WEIGHT * facing_right(_around(interpolate_gaps(world), address))
     if np.isfinite(world).any():
         lifted = interpolate_gaps(world) / torso_length(world)
         horizontal = [0, 2]
