@@ -358,6 +358,8 @@ def figures(video: str, index: int, base: Seen, runs: dict[str, list[Seen]]) -> 
                 "tempo_ratio": s.metrics.get("tempo_ratio"),
                 "scored_metrics": s.scored_metrics,
                 "measured_metrics": s.measured_metrics,
+                "events_s": {k: round(v, 4) for k, v in s.events_s.items()},
+                "metrics": s.metrics,
             }
             for name, s in hits.items()
         },
