@@ -47,7 +47,10 @@ class _SwingOverlay:
         current = recent[-1] if recent else None
         h = image.shape[0]
         draw_label(
-            image, f"Swing {self.report.index + 1}  score {self.report.score:.0f}", (10, round(0.06 * h))
+            image,
+            f"Swing {self.report.index + 1}  "
+            + ("no score" if self.report.score is None else f"score {self.report.score:.0f}"),
+            (10, round(0.06 * h)),
         )
         draw_label(image, self.phases.get(frame, ""), (10, round(0.12 * h)))
         if current is not None:

@@ -114,16 +114,19 @@ export function hbarChart(container, { items, label }) {
 }
 
 // A score dial: the arc fills with the score.
-export function scoreRing(container, score) {
-  const root = svg("svg", { viewBox: "0 0 120 120", role: "img", "aria-label": `score ${Math.round(score)}` });
+export function scoreRing(container, score, basis = "score / 100") {
+  const scored = score !== null && score !== undefined;
+  const root = svg("svg", { viewBox: "0 0 120 120", role: "img", "aria-label": scored ? `score ${Math.round(score)}` : "no score" });
   const r = 50, c = 2 * Math.PI * r;
-  const tone = score >= 75 ? "var(--good)" : score >= 50 ? "var(--fair)" : "var(--poor)";
+  const tone = !scored ? "#eef2ee" : score >= 75 ? "var(--good)" : score >= 50 ? "var(--fair)" : "var(--poor)";
   root.append(svg("circle", { cx: 60, cy: 60, r, fill: "none", stroke: "#eef2ee", "stroke-width": 12 }));
-  root.append(svg("circle", {
-    cx: 60, cy: 60, r, fill: "none", stroke: tone, "stroke-width": 12, "stroke-linecap": "round",
-    "stroke-dasharray": `${(c * score) / 100} ${c}`, transform: "rotate(-90 60 60)",
-  }));
-  root.append(svg("text", { x: 60, y: 66, "text-anchor": "middle", "font-size": 30, "font-weight": 700, fill: "currentColor" }, `${Math.round(score)}`));
-  root.append(svg("text", { x: 60, y: 86, "text-anchor": "middle", "font-size": 11, fill: "#5b6b60" }, "score / 100"));
+  if (scored) {
+    root.append(svg("circle", {
+      cx: 60, cy: 60, r, fill: "none", stroke: tone, "stroke-width": 12, "stroke-linecap": "round",
+      "stroke-dasharray": `${(c * score) / 100} ${c}`, transform: "rotate(-90 60 60)",
+    }));
+  }
+  root.append(svg("text", { x: 60, y: 66, "text-anchor": "middle", "font-size": 30, "font-weight": 700, fill: "currentColor" }, scored ? `${Math.round(score)}` : "–"));
+  root.append(svg("text", { x: 60, y: 86, "text-anchor": "middle", "font-size": 11, fill: "#5b6b60" }, scored ? basis : "no score"));
   container.replaceChildren(root);
 }

@@ -56,7 +56,8 @@ function facts() {
   const rows = [
     ["Swung", formatDate(swing.swung_at)],
     ["Golfer", `${report.handedness}-handed`],
-    ["Camera", report.view],
+    ["Camera", report.camera_azimuth === null || report.camera_azimuth === undefined ? report.view : `${report.view} (${Math.round(report.camera_azimuth)}°)`],
+    ["Tracking", report.tracking ? `${Math.round(100 * report.tracking.score)}% of frames` : "–"],
     ["Tempo", tempo === null || tempo === undefined ? "–" : `${tempo.toFixed(1)} : 1`],
     ["Source", swing.source === "video" ? "video, analysed on the server" : "keypoints from the camera"],
     ["Pose model", swing.models.pose ?? "–"],
@@ -65,9 +66,16 @@ function facts() {
   $("facts").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
 }
 
+function warnings() {
+  const list = view.report.warnings ?? [];
+  $("warnings").replaceChildren(...list.map((text) => el("p", { class: "warning" }, text)));
+  $("warnings").hidden = list.length === 0;
+}
+
 function advice() {
   const items = view.report.advice;
-  $("advice").replaceChildren(...(items.length ? items.map((a) => el("li", {}, a.text)) : [el("li", {}, "Nothing stands out: keep grooving this swing.")]));
+  const none = view.report.score === null ? "No advice: this swing was not scored." : "Nothing stands out: keep grooving this swing.";
+  $("advice").replaceChildren(...(items.length ? items.map((a) => el("li", {}, a.text)) : [el("li", {}, none)]));
 }
 
 function metricsTable() {
@@ -83,7 +91,7 @@ function metricsTable() {
     const unit = m.unit === ":1" ? " : 1" : ` ${m.unit}`;
     return el("tr", { "data-metric": name, "data-status": m.status },
       el("td", {}, m.label, el("div", { class: "range-label" }, `at ${m.event}`),
-        m.value === null && m.note ? el("div", { class: "metric-note" }, m.note) : null),
+        (m.value === null || m.score === null) && m.note ? el("div", { class: "metric-note" }, m.note) : null),
       el("td", { class: "value" }, m.value === null ? "–" : `${m.value}${unit}`),
       el("td", {}, bar, el("div", { class: "range-label" }, `${lo} – ${hi}${unit}`)),
       el("td", {}, m.score === null ? el("span", { class: "muted small" }, "n/a") : `${Math.round(m.score)}`));
@@ -293,7 +301,9 @@ async function show() {
   view.rows = rows;
   view.events = Object.fromEntries(EVENT_NAMES.map((n) => [n, swing.report.events[n] - payload.frame_offset]));
   $("analysis").hidden = false;
-  scoreRing($("score"), swing.report.score);
+  const basis = swing.report.scored_metrics ? `${swing.report.scored_metrics} metrics` : "score / 100";
+  scoreRing($("score"), swing.report.score, basis);
+  warnings();
   facts();
   advice();
   metricsTable();
