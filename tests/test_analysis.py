@@ -119,7 +119,7 @@ def test_the_same_swing_down_the_line_measures_the_same_posture() -> None:
     assert swing.body.camera_azimuth() == pytest.approx(90, abs=1)
     down_the_line = measure(swing, "down-the-line")
     assert ANGLES_3D["shoulder_turn_top"](swing) == pytest.approx(90, abs=1)
-    assert down_the_line["lead_arm_top"].source == "2d"
+    assert down_the_line["lead_arm_top"].value is None
     # Knee flex and forward bend are in the image plane down the line: 2D equals the 3D face-on value.
     assert down_the_line["knee_flex_address"].source == "2d"
     for name in ("knee_flex_address", "spine_tilt_address", "tempo_ratio", "head_lift_top"):
@@ -195,7 +195,8 @@ def test_analysis_of_the_demo_swing(demo_poses: PoseSequence) -> None:
     assert report.metrics["spine_tilt_address"].source == "2d"
     assert report.metrics["spine_tilt_address"].value == pytest.approx(35, abs=8)
     assert report.tracking is not None and report.tracking.acceptable
-    assert report.score is not None and report.scored_metrics >= 15
+    # A slow-motion clip: every metric but the two absolute times (backswing_s, downswing_s).
+    assert report.score is not None and report.scored_metrics >= 14
     assert [p.phase for p in report.phases] == [
         "Setup",
         "Takeaway",
