@@ -53,7 +53,7 @@ def test_report_json_follows_the_schema(demo_report: Path) -> None:
     assert swing["start_frame"] <= frames[0] and frames[-1] <= swing["end_frame"] < 264
     assert abs(swing["events"]["impact"] - 142) <= 4
     assert 0 <= swing["score"] <= 100
-    assert report.models.pose == "blazepose-lite-0.5.1675469404"
+    assert report.models.pose == "blazepose-lite-0.5.1675469404-flip"  # a file: posed with its mirror
 
 
 def test_annotated_video_has_every_frame(demo_report: Path) -> None:

@@ -205,7 +205,7 @@ ANGLES_2D: dict[StandardView, dict[str, Measure]] = {
 # for posture angles, tour swings for what Human3.6M has no examples of); None: not reported.
 TURN_NOT_SEEN = (
     "not measurable from one camera: the pose models do not resolve the torso's rotation at the top "
-    "(tour swings read 25-45° against their 85-105°); film face on and down the line to compare swings"
+    "(on tour swings they read 25-46° against the 85-105° those players turn)"
 )
 LEAD_ARM_NOT_SEEN = (
     "not measurable from one camera: at the top the lead arm points out of the image plane "

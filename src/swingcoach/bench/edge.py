@@ -258,7 +258,9 @@ def run_device(
 ) -> tuple[Run, RunStats]:
     """The device on one stream (pose threads=1); wall and process CPU time of the whole run."""
     settings = EdgeSettings(library=library, adaptive=adaptive, device="bench")
-    device = Device(create_backend(DEVICE_BACKEND, threads=1), Library(library), settings, **kwargs)
+    device = Device(
+        create_backend(DEVICE_BACKEND, threads=1, live=True), Library(library), settings, **kwargs
+    )
     wall, cpu = time.perf_counter(), time.process_time()
     stats = device.run(frames, info, realtime=realtime)
     run = Run(

@@ -183,7 +183,7 @@ def edge(
         store = Library(settings.library)
         if settings.server:
             sender = make_sender(settings, store.db_path)
-        pose_backend = create_backend(backend, threads=threads)
+        pose_backend = create_backend(backend, threads=threads, live=True)
         video = open_source(source)
     except (SwingcoachError, ValueError) as error:
         fail(error)

@@ -10,11 +10,14 @@ from swingcoach.pose.student import StudentBackend
 
 DEFAULT_BACKEND = "mediapipe-full"
 
-_FACTORIES: dict[str, Callable[[int], PoseBackend]] = {
-    "mediapipe-lite": lambda threads: BlazePoseBackend("lite", threads=threads),
-    "mediapipe-full": lambda threads: BlazePoseBackend("full", threads=threads),
-    "student": lambda threads: StudentBackend("int8", "tflite", threads=threads),
-    "student-fp32": lambda threads: StudentBackend("fp32", "tflite", threads=threads),
+# `live`: a camera or stream, where the pose must keep up with the frames. Files are posed with
+# BlazePose on each frame and its mirror image (twice the time): a left-handed swing then gets exactly
+# the mirrored pose of the same swing right-handed (docs/metrics.md, consistency).
+_FACTORIES: dict[str, Callable[[int, bool], PoseBackend]] = {
+    "mediapipe-lite": lambda threads, live: BlazePoseBackend("lite", threads=threads, flip=not live),
+    "mediapipe-full": lambda threads, live: BlazePoseBackend("full", threads=threads, flip=not live),
+    "student": lambda threads, live: StudentBackend("int8", "tflite", threads=threads),
+    "student-fp32": lambda threads, live: StudentBackend("fp32", "tflite", threads=threads),
 }
 _ALIASES = {"mediapipe": "mediapipe-full"}
 
@@ -23,8 +26,8 @@ def backend_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def create_backend(name: str = DEFAULT_BACKEND, threads: int = 1) -> PoseBackend:
+def create_backend(name: str = DEFAULT_BACKEND, threads: int = 1, live: bool = False) -> PoseBackend:
     key = _ALIASES.get(name, name)
     if key not in _FACTORIES:
         raise ValueError(f"unknown pose backend {name!r}; choose from {', '.join(backend_names())}")
-    return _FACTORIES[key](threads)
+    return _FACTORIES[key](threads, live)
