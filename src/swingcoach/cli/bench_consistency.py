@@ -24,10 +24,16 @@ def bench_consistency(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random drops and jitter.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Also write the figures to this JSON file.")] = None,
+    markdown_page: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the tables as a page (docs/consistency.md).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Perturb real swings as real devices do and report the spread of score, metrics, events, advice."""
-    from swingcoach.bench.consistency import run_consistency
+    import shlex
+    import sys
+
+    from swingcoach.bench.consistency import markdown, run_consistency
 
     def progress(video: str, perturbation: str, seconds: float) -> None:
         console.print(f"{video}: {perturbation} ({seconds:.1f} s)", highlight=False)
@@ -35,6 +41,9 @@ def bench_consistency(
     result = run_consistency(data, quick=quick, only=only, seed=seed, on_run=progress)
     if out is not None:
         out.write_text(json.dumps(result, indent=2))
+    if markdown_page is not None:
+        command = "swingcoach bench consistency " + shlex.join(sys.argv[3:])
+        markdown_page.write_text(markdown(result, command.strip()))
     if as_json:
         print(json.dumps(result, indent=2))
         return
