@@ -83,6 +83,10 @@ def test_next_roi_is_an_upright_square_around_a_standing_person() -> None:
     corners = roi.to_image(np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32))
     inside = np.array(list(body.values()))
     assert (inside > corners[0]).all() and (inside < corners[1]).all()
+    # A wrist drawn far into the background does not widen the next crop.
+    thrown = keypoints.copy()
+    thrown[K.L_WRIST, :2] = (600, 20)
+    assert roi_from_keypoints(thrown).size == pytest.approx(roi.size)
     leaning = RotatedRect.from_alignment_points(np.array([0.0, 0.0]), np.array([1.0, -1.0]), 1.0)
     assert leaning.angle == pytest.approx(math.pi / 4)
     keypoints[[K.L_HIP, K.R_HIP], :2] = np.nan

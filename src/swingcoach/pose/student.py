@@ -34,6 +34,10 @@ BODY = np.arange(K.L_SHOULDER, NUM_KEYPOINTS)
 PRESENCE_THRESHOLD = 0.35
 # COCO keypoints stop at the nose and ankles; the body's extent reaches past them (head top, feet).
 BODY_EXTENT = 1.1
+# No body part of a golfer lies further than this from the hip centre (torso lengths; at most 2.0 on
+# the real swings): a keypoint beyond it has been drawn into the background, and letting it widen the
+# next crop would hand the model more background, and the tracking to the grandstand.
+MAX_REACH_TORSOS = 2.6
 
 
 def model_path(precision: str = "int8", runtime: str = "tflite", model_dir: Path = MODEL_DIR) -> Path:
@@ -81,7 +85,7 @@ def roi_from_keypoints(keypoints: np.ndarray) -> RotatedRect | None:
     if not np.isfinite(torso) or torso < 1e-3:
         return None
     reach = np.linalg.norm(points - hips, axis=1)
-    radius = BODY_EXTENT * float(np.nanmax(reach))
+    radius = BODY_EXTENT * float(np.nanmax(np.where(reach <= MAX_REACH_TORSOS * torso, reach, np.nan)))
     return RotatedRect.from_alignment_points(hips, hips + up / torso * radius, ROI_SCALE)
 
 
