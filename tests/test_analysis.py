@@ -15,6 +15,7 @@ from swingcoach.analysis.reference import load_references
 from swingcoach.analysis.score import advise, metric_score, overall_score, score_metrics
 from swingcoach.analysis.swing import analyze_swing
 from swingcoach.geometry import joint_angle, line_heading, tilt_from_vertical, turn_between
+from swingcoach.pipeline import analyze_poses
 from swingcoach.pose.base import PoseSequence
 from swingcoach.pose.skeleton import K
 from swingcoach.schemas import KEYPOINT_SCALE, SwingPayload, pack_points
@@ -262,3 +263,17 @@ def test_malformed_payloads_are_rejected(change: dict, message: str) -> None:
     SwingPayload.model_validate(_payload())
     with pytest.raises(ValidationError, match=message):
         SwingPayload.model_validate(_payload(**change))
+
+
+def test_a_real_clip_cut_in_the_takeaway_is_said_and_gets_no_tempo(demo_poses: PoseSequence) -> None:
+    """The demo swing's takeaway starts at about frame 48: a clip from frame 30 still shows the address,
+    one from frame 55 starts in the takeaway (frames stay the source video's)."""
+    (whole,) = analyze_poses(demo_poses, RuleEventDetector())
+    (early,) = analyze_poses(demo_poses.slice(30, len(demo_poses)), RuleEventDetector())
+    (late,) = analyze_poses(demo_poses.slice(55, len(demo_poses)), RuleEventDetector())
+    assert early.report.metrics["tempo_ratio"].value == pytest.approx(
+        whole.report.metrics["tempo_ratio"].value
+    )
+    assert late.report.metrics["tempo_ratio"].value is None
+    assert any("after the takeaway" in w for w in late.report.warnings)
+    assert late.report.score is not None  # the rest of the swing is still measured

@@ -70,8 +70,12 @@ def swing_sequences(sequence: PoseSequence, settings: DetectorSettings = FILE_CU
         raise NoPersonError(
             f"no person found in the video (seen in {int(valid.sum())} of {len(sequence)} frames)"
         )
-    rows = {int(index): row for row, index in enumerate(sequence.frame_indices)}
-    cut = [sequence.slice(rows[s.start], rows[s.end] + 1) for s in find_swings(sequence, settings)]
+    # The cut's pre-roll may reach before the sequence's first frame: it starts there instead.
+    indices = sequence.frame_indices
+    cut = [
+        sequence.slice(int(np.searchsorted(indices, s.start)), int(np.searchsorted(indices, s.end)) + 1)
+        for s in find_swings(sequence, settings)
+    ]
     if cut:
         return cut
     if _looks_like_one_swing(sequence):
