@@ -66,21 +66,19 @@ def upper_body(norm: np.ndarray) -> np.ndarray:
     )
 
 
-def hinge_start(signal: np.ndarray, step: float = FIT_STEP) -> tuple[float, float]:
-    """Least-squares fit of signal(t) = b + c * max(t - t0, 0)^2 over rows 0..N-1; (t0, rms residual)."""
+def hinge_start(signal: np.ndarray, step: float = FIT_STEP) -> float:
+    """t0 of the least-squares fit of signal(t) = b + c * max(t - t0, 0)^2 over rows 0..N-1."""
     rows = np.arange(len(signal), dtype=np.float64)
     candidates = np.arange(0.0, len(signal) - 2.0, step)
     if len(candidates) == 0:
-        return 0.0, 0.0
+        return 0.0
     ramp = np.clip(rows[None, :] - candidates[:, None], 0.0, None) ** 2  # (K, N)
     ramp_mean = ramp.mean(axis=1, keepdims=True)
     centred_ramp = ramp - ramp_mean
     centred = signal - signal.mean()
     slope = (centred_ramp @ centred) / np.maximum((centred_ramp**2).sum(axis=1), 1e-12)
     residual = centred[None, :] - slope[:, None] * centred_ramp
-    errors = (residual**2).mean(axis=1)
-    best = int(np.argmin(errors))
-    return float(candidates[best]), float(np.sqrt(errors[best]))
+    return float(candidates[int(np.argmin((residual**2).mean(axis=1)))])
 
 
 def takeaway_start(norm: np.ndarray, top: int, impact: int, fps: float) -> tuple[float | None, str | None]:
@@ -101,17 +99,13 @@ def takeaway_start(norm: np.ndarray, top: int, impact: int, fps: float) -> tuple
     if len(segment) < 4 or norm_direction < 1e-9:
         return None, "the clip starts after the takeaway began"
     signal = (segment - segment[0]) @ (direction / norm_direction)
-    t0, _residual = hinge_start(signal)
-    onset = start + t0
-    still_rows = round(MIN_STILL_BEFORE_S * fps)
-    before = body[max(0, int(onset) - still_rows) : int(onset) + 1]
-    if int(onset) - still_rows < 0 or len(before) < 2:
+    onset = start + hinge_start(signal)
+    still_from, still_to = int(onset) - round(MIN_STILL_BEFORE_S * fps), int(onset) + 1
+    if still_from < 0:
         return None, "the clip starts after the takeaway began (no still address before it)"
+    before = body[still_from:still_to]
     drift = float(np.linalg.norm(before - before[0], axis=-1).max())
-    if (
-        drift > STILL_LIMIT
-        or height[max(0, int(onset) - still_rows) : int(onset) + 1].max() > ADDRESS_MAX_HEIGHT
-    ):
+    if drift > STILL_LIMIT or height[still_from:still_to].max() > ADDRESS_MAX_HEIGHT:
         return None, "no still address before the takeaway (the clip starts in motion, or in another swing)"
     return float(onset), None
 
