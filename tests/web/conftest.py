@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from browser_env import CHROMIUM, CHROMIUM_FLAGS, write_y4m
+
+from swingcoach.web.chromium import CHROMIUM, CHROMIUM_FLAGS, write_y4m
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

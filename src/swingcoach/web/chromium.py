@@ -1,4 +1,5 @@
-"""What the browser tests share: Debian's Chromium and its flags, and the fake camera's video file."""
+"""Debian's Chromium and the flags the browser tests and `swingcoach bench browser-pose` run it with, and
+the fake camera's video file."""
 
 from __future__ import annotations
 
