@@ -11,6 +11,7 @@ are not measured face on.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -244,15 +245,28 @@ def _hips(s: Swing, frame: float) -> np.ndarray:
     return pelvis(pose_at(s.body.keypoints, frame))
 
 
-def _hands(s: Swing, frame: float) -> np.ndarray:
-    p = pose_at(s.body.keypoints, frame)
-    return (p[K.L_WRIST] + p[K.R_WRIST]) / 2
+def _crossing(height: np.ndarray, level: float, rows: range) -> float | None:
+    """The sub-frame row, scanning `rows` in order, where `height` first passes `level`."""
+    for a, b in itertools.pairwise(rows):
+        if (height[a] - level) * (height[b] - level) <= 0 and height[a] != height[b]:
+            return a + (level - height[a]) / (height[b] - height[a]) * (b - a)
+    return None
 
 
-def _hand_path(s: Swing) -> float:
-    """Down the line: the hands at mid-downswing against mid-backswing (the lead arm parallel to the
-    ground both times), toward the ball positive: outside the backswing's path is over the top."""
-    return float(_hands(s, s.at("mid_downswing"))[0] - _hands(s, s.at("mid_backswing"))[0]) * s.cm
+def _hand_path(s: Swing) -> float | None:
+    """Down the line: where the hands (wrist midpoint) pass halfway between their address and top
+    heights on the way down, against where they passed it on the way up, toward the ball positive:
+    outside the backswing's path is over the top. Matched by height, not by time, so a few
+    milliseconds of event timing do not move it."""
+    hands = (s.body.keypoints[:, K.L_WRIST] + s.body.keypoints[:, K.R_WRIST]) / 2
+    height = -hands[:, 1]
+    address, top, impact = s.events["address"], s.events["top"], s.events["impact"]
+    level = (height[address] + height[top]) / 2
+    up = _crossing(height, level, range(top, address - 1, -1))
+    down = _crossing(height, level, range(top, impact + 1))
+    if up is None or down is None:
+        return None
+    return float(pose_at(hands, down)[0] - pose_at(hands, up)[0]) * s.cm
 
 
 def _finish_balance(s: Swing) -> float | None:
@@ -352,7 +366,7 @@ DEFINITIONS: dict[str, dict[StandardView, Definition | str]] = {
     "hip_depth_top": _toward_ball(_hips, "top"),
     "hip_depth_impact": _toward_ball(_hips, "impact"),
     "hand_path_downswing": _view_only(
-        "down-the-line", Definition(_hand_path, "2d", ("mid_backswing", "mid_downswing")), NOT_DEPTH
+        "down-the-line", Definition(_hand_path, "2d", ("address", "top", "impact")), NOT_DEPTH
     ),
     "finish_balance": _both(Definition(_finish_balance, "2d", ("finish",))),
     "weight_shift_finish": _view_only("face-on", Definition(_weight_shift, "2d", ("finish",)), NOT_SIDEWAYS),
