@@ -114,7 +114,8 @@ def frame_checks(keypoints: np.ndarray, fps: float, address: int) -> dict[str, n
     filled = interpolate_gaps(keypoints)
     xy = filled[..., :2]
     scale = leg_scale(xy)
-    confidence = np.nanmean(keypoints[:, BODY, 2], axis=1)
+    seen = ~np.isnan(keypoints[:, BODY, 2])
+    confidence = np.nansum(keypoints[:, BODY, 2], axis=1) / np.maximum(seen.sum(axis=1), 1)
     bones = np.zeros(len(xy), dtype=bool)
     for (a, b), longest in MAX_BONE.items():
         bones |= np.linalg.norm(xy[:, a] - xy[:, b], axis=-1) > longest * scale
@@ -132,7 +133,7 @@ def frame_checks(keypoints: np.ndarray, fps: float, address: int) -> dict[str, n
     )
     return {
         "missing": missing,
-        "confidence": ~absent & (np.nan_to_num(confidence, nan=1.0) < MIN_CONFIDENCE),
+        "confidence": ~absent & (confidence < MIN_CONFIDENCE),
         "bones": bones,
         "jumps": jumps,
         "swaps": swaps,
