@@ -4,6 +4,7 @@ benchmarks all call these functions, so every path runs the same code."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ MIN_PERSON_FRAMES = 10
 # sources keep what their ring holds, 2 s): a slow-motion takeaway starts long before the hands have
 # clearly moved, and the tempo needs the still address before it.
 FILE_CUTS = DetectorSettings(pre_roll_s=4.0)
+LIVE_CUTS = DetectorSettings()
 
 
 def extract_poses(
@@ -63,7 +65,17 @@ def _looks_like_one_swing(sequence: PoseSequence) -> bool:
     )
 
 
-def swing_sequences(sequence: PoseSequence, settings: DetectorSettings = FILE_CUTS) -> list[PoseSequence]:
+@dataclass(frozen=True)
+class SwingCut:
+    """One swing cut out of a longer sequence. `events_from`: the row the event model's window starts
+    at, the takeaway minus the live pre-roll (2 s), so the model sees what it sees on the device and
+    in the browser; the rows before it give the timing its still address (docs/metrics.md)."""
+
+    sequence: PoseSequence
+    events_from: int = 0
+
+
+def swing_cuts(sequence: PoseSequence, settings: DetectorSettings = FILE_CUTS) -> list[SwingCut]:
     """Cut every swing out of a pose sequence (a clip holding just one swing is taken whole)."""
     valid = sequence.valid
     if valid.sum() < MIN_PERSON_FRAMES:
@@ -72,26 +84,32 @@ def swing_sequences(sequence: PoseSequence, settings: DetectorSettings = FILE_CU
         )
     # The cut's pre-roll may reach before the sequence's first frame: it starts there instead.
     indices = sequence.frame_indices
-    cut = [
-        sequence.slice(int(np.searchsorted(indices, s.start)), int(np.searchsorted(indices, s.end)) + 1)
-        for s in find_swings(sequence, settings)
-    ]
-    if cut:
-        return cut
+    live_pre_roll = round(LIVE_CUTS.pre_roll_s * sequence.fps)
+    cuts = []
+    for found in find_swings(sequence, settings):
+        first, last = (int(np.searchsorted(indices, frame)) for frame in (found.start, found.end))
+        events_from = int(np.searchsorted(indices, found.takeaway - live_pre_roll))
+        cuts.append(SwingCut(sequence.slice(first, last + 1), max(0, events_from - first)))
+    if cuts:
+        return cuts
     if _looks_like_one_swing(sequence):
-        return [sequence]
+        return [SwingCut(sequence)]
     raise NoSwingError(
         f"no golf swing found (a person was seen in {100 * valid.mean():.0f}% of frames, "
         "but never went from address through top, impact and follow-through)"
     )
 
 
+def swing_sequences(sequence: PoseSequence, settings: DetectorSettings = FILE_CUTS) -> list[PoseSequence]:
+    return [cut.sequence for cut in swing_cuts(sequence, settings)]
+
+
 def analyze_poses(
     sequence: PoseSequence, detector: EventDetector, handedness: Handedness | None = None
 ) -> list[SwingAnalysis]:
     return [
-        analyze_swing(piece, detector, index=i, handedness=handedness)
-        for i, piece in enumerate(swing_sequences(sequence))
+        analyze_swing(cut.sequence, detector, index=i, handedness=handedness, events_from=cut.events_from)
+        for i, cut in enumerate(swing_cuts(sequence))
     ]
 
 

@@ -97,16 +97,18 @@ def analyze_swing(
     index: int = 0,
     handedness: Handedness | None = None,
     world: np.ndarray | None = None,
+    events_from: int = 0,
 ) -> SwingAnalysis:
     """Analyse one swing (the sequence holds one swing, with some lead-in and follow-out).
 
     `world` is the 3D to measure with; every path leaves it to the default, our lifter on the 2D
-    (benchmarks pass another source to compare them)."""
+    (benchmarks pass another source to compare them). `events_from`: the row the event detector's
+    window starts at (a file's cut holds more lead-in than the live cut the detector is used to)."""
     world = shipped_lifter().lift(sequence) if world is None else world
     orientation = orient(sequence, world, handedness)
     left = orientation.handedness == "left"
     canonical = sequence.mirrored() if left else sequence
-    events = detector.detect(canonical)
+    events = detector.detect(canonical.slice(events_from, len(canonical))).shifted(events_from)
     body = SwingBody.from_sequence(
         canonical, events["address"], mirror_keypoints(world, None) if left else world
     )
