@@ -12,11 +12,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from swingcoach.pipeline import extract_poses
 from swingcoach.pose.base import PoseSequence
-from swingcoach.pose.student import StudentBackend
 from swingcoach.swing.detect import find_swings
-from swingcoach.web.browser_models import BROWSER_PRECISION
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route
@@ -61,7 +58,6 @@ def test_practice_to_analysis_to_delete(
     browser: Browser,
     web_server: str,
     browser_artifacts: Path,
-    demo_video: Path,
     demo_poses: PoseSequence,
 ) -> None:
     errors: list[str] = []
@@ -100,7 +96,7 @@ def test_practice_to_analysis_to_delete(
     page.goto(f"{web_server}/practice")
     started = time.monotonic()
     page.click("#start")
-    page.wait_for_function("document.getElementById('model-status').textContent.includes('onnxruntime-web')")
+    page.wait_for_function("window.swingcoach.model !== null")
     figures["model_load_s"] = round(time.monotonic() - started, 2)
     fps_samples, shot_taken = [], False
     deadline = time.monotonic() + 60 + 15 * SWINGS_TO_SEE
@@ -128,23 +124,25 @@ def test_practice_to_analysis_to_delete(
         pose_fps_min=round(min(fps_samples), 1),
         pose_fps_max=round(max(fps_samples), 1),
         inference_ms_median=round(state["inferenceMs"], 1),
+        pose_model=state["model"],
         wasm_threads=state["threads"],
         camera_frames=state["frames"],
         posed_frames=state["posed"],
         upload_attempts=len(uploads),
         swings=swings,
     )
-    # The same model and swing finder in Python, on every frame of the video, is the reference;
-    # BlazePose full's keypoints of the demo (the fixture) are reported beside it.
-    student = StudentBackend(precision=BROWSER_PRECISION, runtime="onnx")
-    reference = landmarks(extract_poses(demo_video, student)[0])
-    figures["landmarks_s"] = {"python_student": reference, "python_blazepose_full": landmarks(demo_poses)}
+    # The page runs BlazePose full by default, as the CLI and the server do: the Python swing finder on
+    # BlazePose full's keypoints of every frame of the video (the fixture) is the reference.
+    assert state["model"].startswith("blazepose-full-")
+    reference = landmarks(demo_poses)
+    figures["landmarks_s"] = {"python_blazepose_full": reference}
     for swing in swings:
         seen = {k: round(v - swing["landmarksS"]["takeaway"], 3) for k, v in swing["landmarksS"].items()}
         figures["landmarks_s"].setdefault("browser", []).append(seen)
         for name, expected in reference.items():
             error = abs(seen[name] - expected)
-            assert error <= LANDMARK_TOLERANCE_S[name], f"browser {seen}, python {reference}"
+            rate = figures["pose_fps_median"]
+            assert error <= LANDMARK_TOLERANCE_S[name], f"browser {seen}, python {reference} ({rate} fps)"
         assert swing["frames"] >= 3 * swing["fps"] and swing["score"] is not None
 
     # The analysis of the first swing: the local clip, the 8 event frames, metrics and the reference.
@@ -156,6 +154,7 @@ def test_practice_to_analysis_to_delete(
     assert page.locator("#event-strip canvas").count() == 8
     assert page.locator("#metrics tbody tr").count() >= 10
     detail = api(page, f"/swings/{swing_id}")
+    assert detail["models"]["pose"] == state["model"]  # the payload names the browser's model
     shown = math.floor(detail["report"]["score"] + 0.5)  # Math.round, as the page rounds
     assert page.inner_text("#score").split()[0] == str(shown)
     figures["server_report"] = {

@@ -4,8 +4,10 @@ No browser needed (tests/web/test_browser.py drives a real one)."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -90,14 +92,33 @@ def test_onnxruntime_wasm_is_served_decompressed_by_the_browser(client: TestClie
     assert client.get("/static/vendor/onnxruntime-web/missing.wasm").status_code == 404
 
 
-def test_the_pages_name_a_pose_model_that_is_served(client: TestClient) -> None:
+def test_mediapipe_wasm_is_served_decompressed_by_the_browser(client: TestClient) -> None:
+    vendored = STATIC / "vendor" / "mediapipe-tasks-vision"
+    assert (vendored / "LICENSE").read_text().lstrip().startswith("Apache License")
+    assert "@mediapipe/tasks-vision" in (vendored / "VERSION").read_text()
+    response = client.get("/static/vendor/mediapipe-tasks-vision/vision_wasm_internal.wasm")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/wasm"
+    assert response.content[:4] == b"\0asm" and len(response.content) > 5_000_000
+
+
+def test_the_pages_name_pose_models_that_are_served(client: TestClient) -> None:
     page = client.get("/practice").text
-    config = json.loads(CONFIG.search(page)[1])
-    pose = config["pose"]
-    assert pose["inputSize"] > 0 and 0 < pose["presenceThreshold"] < 1 and pose["version"]
-    response = client.get(pose["url"])
-    assert response.status_code == 200, f"{pose['url']}: the student model is not in the package"
-    assert len(response.content) > 100_000
+    pose = json.loads(CONFIG.search(page)[1])["pose"]
+    assert pose["default"] == "blazepose-full"
+    assert set(pose["models"]) == {"student", "blazepose-lite", "blazepose-full"}
+    student = pose["models"]["student"]
+    assert student["inputSize"] > 0 and 0 < student["presenceThreshold"] < 1 and student["version"]
+    for name, model in pose["models"].items():
+        assert model["version"] and model["label"], name
+        response = client.get(model["url"])
+        assert response.status_code == 200, f"{model['url']}: the {name} model is not in the package"
+        assert len(response.content) > 100_000
+        if model["runtime"] == "tasks-vision":
+            # A PoseLandmarker bundle: a zip of the person detector and the landmark model.
+            with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
+                assert set(bundle.namelist()) == {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
+            assert response.headers["content-encoding"] == "gzip"
 
 
 def test_reference_and_icon_are_served(client: TestClient) -> None:

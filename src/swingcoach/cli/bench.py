@@ -3,6 +3,7 @@
 import typer
 
 from swingcoach.cli.bench_all import bench_all, bench_merge
+from swingcoach.cli.bench_browser_pose import bench_browser_pose
 from swingcoach.cli.bench_consistency import bench_consistency
 from swingcoach.cli.bench_metric_error import bench_metric_error
 from swingcoach.cli.edge import bench_edge
@@ -18,6 +19,7 @@ bench_app.command("lift")(bench_lift)
 bench_app.command("lift-agreement")(bench_lift_agreement)
 bench_app.command("events")(bench_events)
 bench_app.command("pose")(bench_pose)
+bench_app.command("browser-pose")(bench_browser_pose)
 bench_app.command("consistency")(bench_consistency)
 bench_app.command("metric-error")(bench_metric_error)
 bench_app.command("all")(bench_all)

@@ -19,6 +19,7 @@ from swingcoach.runtime import load_session
 INPUT_SIZE = 256
 PRESENCE_THRESHOLD = 0.5
 VARIANTS = ("lite", "full")
+MODEL_RELEASE = "0.5.1675469404"  # of the npm package @mediapipe/pose the landmark models come from
 
 
 HEATMAP_KERNEL = 7
@@ -65,7 +66,7 @@ class BlazePoseBackend(TopDownPoseBackend):
             raise ValueError(f"BlazePose variant must be one of {VARIANTS}, got {variant!r}")
         self.name = f"mediapipe-{variant}"
         self.flip = flip
-        self.version = f"blazepose-{variant}-0.5.1675469404" + ("-flip" if flip else "")
+        self.version = f"blazepose-{variant}-{MODEL_RELEASE}" + ("-flip" if flip else "")
         self.session = load_session(MODEL_DIR / f"pose_landmark_{variant}.tflite", threads)
         super().__init__(threads=threads, smoothing=smoothing)
 

@@ -96,28 +96,33 @@ export function decodeHeatmaps(data, joints, h, w) {
   return uv;
 }
 
+// The vendored onnxruntime-web (wasm only). `swingcoach bench browser-pose` passes the npm package's
+// full build instead, to measure the WebGL and WebGPU backends.
+const VENDORED = { ort, wasmPaths: new URL("../vendor/onnxruntime-web/", import.meta.url).href, executionProviders: ["wasm"] };
+
 export class BrowserPose {
   // model: {url, inputSize, presenceThreshold, bodyExtent, roiScale, version}
-  static async load(model) {
-    ort.env.wasm.wasmPaths = new URL("../vendor/onnxruntime-web/", import.meta.url).href;
+  static async load(model, runtime = VENDORED) {
+    runtime.ort.env.wasm.wasmPaths = runtime.wasmPaths;
     // Threads need cross-origin isolation (the pages send COOP/COEP); one core stays for the page.
-    ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)) : 1;
-    const session = await ort.InferenceSession.create(model.url, {
-      executionProviders: ["wasm"],
+    runtime.ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)) : 1;
+    const session = await runtime.ort.InferenceSession.create(model.url, {
+      executionProviders: runtime.executionProviders,
       graphOptimizationLevel: "all",
     });
-    return new BrowserPose(session, model);
+    return new BrowserPose(session, model, runtime.ort);
   }
 
-  constructor(session, model) {
+  constructor(session, model, runtime) {
     this.session = session;
     this.model = model;
+    this.ort = runtime;
     this.size = model.inputSize;
     this.canvas = new OffscreenCanvas(this.size, this.size);
     this.ctx = this.canvas.getContext("2d", { willReadFrequently: true });
     this.input = new Float32Array(this.size * this.size * 3);
     this.filter = new OneEuroFilter();
-    this.threads = ort.env.wasm.numThreads;
+    this.threads = runtime.env.wasm.numThreads;
     this.reset();
   }
 
@@ -164,7 +169,7 @@ export class BrowserPose {
       this.input[j + 1] = rgba[i + 1] / 255;
       this.input[j + 2] = rgba[i + 2] / 255;
     }
-    return new ort.Tensor("float32", this.input, [1, size, size, 3]);
+    return new this.ort.Tensor("float32", this.input, [1, size, size, 3]);
   }
 
   // The model on one ROI: 17 [x, y, visibility] in image pixels, whether or not anyone is there.

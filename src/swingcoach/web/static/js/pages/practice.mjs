@@ -1,7 +1,9 @@
-// Practice: the camera, the student pose model and the swing finder, all in the browser. Each swing
-// is cut (keypoints + a clip with pre-roll), kept in this browser and queued for upload.
+// Practice: the camera, a pose model (BlazePose by default, the student on request) and the swing
+// finder, all in the browser. Each swing is cut (keypoints + a clip with pre-roll), kept in this
+// browser and queued for upload.
 
 import { config, requireLogin } from "../api.mjs";
+import { BlazePoseBrowser } from "../blazepose.mjs";
 import { analysisEvents, el, fitAspect, formatScore, scoreTone, setupLayout, toast } from "../layout.mjs";
 import * as outbox from "../outbox.mjs";
 import { buildPayload } from "../payload.mjs";
@@ -14,7 +16,8 @@ import { State, SwingDetector } from "../swing-detector.mjs";
 setupLayout();
 requireLogin();
 
-const model = config().pose;
+const poseModels = config().pose;
+const MODEL_KEY = "swingcoach.poseModel";
 const $ = (id) => document.getElementById(id);
 const video = $("camera"), overlay = $("overlay"), stage = $("stage");
 const POSE_HISTORY_S = 15; // longer than any swing the finder accepts
@@ -22,11 +25,12 @@ const SAVED_MESSAGE_S = 2.5;
 const THUMBNAIL_HEIGHT = 240;
 
 // Figures the page exposes (and the browser test reads).
-const stats = { poseFps: 0, inferenceMs: null, threads: null, frames: 0, posed: 0, swings: [] };
+const stats = { poseFps: 0, inferenceMs: null, threads: null, model: null, frames: 0, posed: 0, swings: [] };
 window.swingcoach = stats;
 
 // `run` counts camera starts: a frame callback of an earlier start stops itself.
-let pose = null, stream = null, detector = null, ring = null, run = 0, running = false;
+// `model` is the one `pose` runs (its version goes into the payload).
+let pose = null, model = null, stream = null, detector = null, ring = null, run = 0, running = false;
 let poses = [], rateTimes = [], inferenceTimes = [], thumbnail = null, savedAt = -Infinity;
 
 function setMessage(text, tone) {
@@ -183,13 +187,29 @@ async function onFrame(started, now, metadata) {
   video.requestVideoFrameCallback((...args) => onFrame(started, ...args));
 }
 
+function chosenModel() {
+  const id = $("pose-model").value;
+  return poseModels.models[id] ? id : poseModels.default;
+}
+
 async function loadModel() {
   if (pose !== null) return pose;
+  model = poseModels.models[chosenModel()];
   $("model-status").textContent = "Pose model: loading…";
-  pose = await BrowserPose.load(model);
+  const tasks = model.runtime === "tasks-vision";
+  pose = tasks ? await BlazePoseBrowser.load(model) : await BrowserPose.load(model);
   stats.threads = pose.threads;
-  $("model-status").textContent = `Pose model: ${model.version} (onnxruntime-web, wasm, ${pose.threads} thread${pose.threads > 1 ? "s" : ""}).`;
+  stats.model = model.version;
+  const threads = `${pose.threads} thread${pose.threads > 1 ? "s" : ""}`;
+  $("model-status").textContent = `Pose model: ${model.version} (${tasks ? "MediaPipe tasks-vision" : "onnxruntime-web"}, wasm, ${threads}).`;
   return pose;
+}
+
+function listModels() {
+  const saved = localStorage.getItem(MODEL_KEY);
+  const selected = poseModels.models[saved] ? saved : poseModels.default;
+  $("pose-model").replaceChildren(...Object.entries(poseModels.models).map(([id, m]) =>
+    el("option", { value: id, selected: id === selected }, m.label)));
 }
 
 // Device names are readable only once the camera is allowed: the list appears after the first start.
@@ -273,7 +293,15 @@ analysisEvents.addEventListener("analysis", ({ detail }) => {
   }
 });
 
+listModels();
 $("start").addEventListener("click", start);
+$("pose-model").addEventListener("change", () => {
+  localStorage.setItem(MODEL_KEY, chosenModel());
+  pose = null;
+  if (!running) return;
+  stop();
+  start();
+});
 $("camera-choice").addEventListener("change", () => {
   if (!running) return;
   stop();
