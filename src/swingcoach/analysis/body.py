@@ -31,7 +31,7 @@ HORIZONTAL = np.array([1.0, 0.0, 1.0])
 ASSUMED_LEG_M = 0.85  # hip to ankle along the leg, when no 3D leg is known
 LEGS = ((K.L_HIP, K.L_KNEE, K.L_ANKLE), (K.R_HIP, K.R_KNEE, K.R_ANKLE))
 HEAD = [K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]
-SMOOTHING_S = 0.03
+SMOOTHING_S = 0.06
 
 
 @cache
