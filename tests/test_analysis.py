@@ -54,25 +54,25 @@ def body(turn_shoulders: float = 0.0, turn_hips: float = 0.0, hands: float = 0.0
     return p
 
 
-TAKEAWAY, TOP, IMPACT = 30, 60, 70
+TAKEAWAY, TOP, IMPACT = 30, 60, 74
 
 
 def synthetic_swing(
     shoulder_turn: float, hip_turn: float, azimuth: float = 0.0
 ) -> tuple[PoseSequence, SwingEvents]:
-    """Still address to frame 30, a smooth backswing to the top (held 58-62), down to impact at 70, a held
+    """Still address to frame 30, a smooth backswing to the top (held 56-64), down to impact at 74, a held
     finish; filmed from `azimuth` degrees (0 face on, 90 down the line) by an orthographic camera."""
     frames = []
     for i in range(110):
         if i < TAKEAWAY:
             progress = 0.0
-        elif i <= TOP - 2:
-            x = (i - TAKEAWAY) / (TOP - 2 - TAKEAWAY)
+        elif i <= TOP - 4:
+            x = (i - TAKEAWAY) / (TOP - 4 - TAKEAWAY)
             progress = x * x * (3 - 2 * x)  # starts from rest
-        elif i <= TOP + 2:
+        elif i <= TOP + 4:
             progress = 1.0  # the pause at the top
         else:
-            progress = max(1 - (i - TOP - 2) / (IMPACT - TOP - 2), 0.0)
+            progress = max(1 - (i - TOP - 4) / (IMPACT - TOP - 4), 0.0)
         frames.append(body(shoulder_turn * progress, hip_turn * progress, hands=progress))
     world = np.array(frames, dtype=np.float32)
     a = np.radians(azimuth)
@@ -81,7 +81,7 @@ def synthetic_swing(
     seen = world @ turn.T
     keypoints = np.concatenate([seen[..., :2] * 300 + [320, 300], np.ones((110, 17, 1))], axis=-1)
     sequence = PoseSequence(keypoints, fps=30.0, width=640, height=640, world=seen)
-    return sequence, SwingEvents((29, 42, 48, TOP, 66, IMPACT, 76, 85))
+    return sequence, SwingEvents((29, 42, 48, TOP, 68, IMPACT, 80, 88))
 
 
 def measured(sequence: PoseSequence, events: SwingEvents) -> Swing:
