@@ -9,8 +9,8 @@ perturbations of everything a golfer sees: the score, every metric, every event 
 
 The three paths run on the unperturbed video: the CLI (`pipeline.analyze_video`), the server's clip
 job (`server.analyze.Analyzer.analyze_video` on the file) and the keypoint path
-(`Analyzer.analyze_payload` on the payload the browser builds: our student model at the browser's
-pacing, put on the payload's grid).
+(`Analyzer.analyze_payload` on the payload the browser builds: the page's pose model at its pace,
+put on the payload's grid).
 """
 
 from __future__ import annotations
@@ -42,11 +42,12 @@ from swingcoach.swing.events import DEFAULT_DETECTOR, EVENT_NAMES, EventDetector
 from swingcoach.video.source import Frame, FrameSource, VideoInfo, open_source
 
 CLI_BACKEND = "mediapipe-full"
-BROWSER_BACKEND = "student"
-# The browser poses at the camera's rate but misses a frame now and then (docs/web.md: 492 of 515
-# camera frames posed on this machine) and stamps each with requestVideoFrameCallback's clock.
-BROWSER_MISSED = 0.05
-BROWSER_JITTER = 0.15  # of a frame interval, standard deviation
+# The practice page poses the next camera frame once the last pose is done, and stamps each with
+# requestVideoFrameCallback's clock. Pose times measured on this machine (docs/web.md): BlazePose
+# full (the page's default) 17.6 poses a second in the page, the student 28.8.
+BROWSER_POSE_S = {"mediapipe-full": 1 / 17.6, "student": 1 / 28.8}
+BROWSER_PACE_JITTER = 0.15  # of a pose time, standard deviation
+BROWSER_STAMP_JITTER = 0.15  # of a frame interval: when the page reads the clock
 MATCH_WINDOW_S = 1.0  # a perturbed swing is the base swing if their impacts are this close
 
 # Goals (the issue's, per swing).
@@ -69,7 +70,7 @@ class Perturbation:
     jitter: float = 0.0  # timestamp noise, standard deviation in frame intervals
     mirror: bool = False  # a left-handed golfer
     shift_s: float = 0.0  # the video starts this much later (+) or earlier (-, the first frame held)
-    browser: bool = False  # the browser's pose model and pacing, analysed from its payload
+    browser: str | None = None  # the browser's pose model, at its pace, analysed from its payload
 
 
 PERTURBATIONS = (
@@ -87,7 +88,8 @@ PERTURBATIONS = (
     Perturbation("mirrored", mirror=True),
     Perturbation("cut 0.5 s earlier", shift_s=-0.5),
     Perturbation("cut 0.5 s later", shift_s=0.5),
-    Perturbation("browser", browser=True),
+    Perturbation("browser", browser="mediapipe-full"),
+    Perturbation("browser, student model", browser="student"),
 )
 QUICK_PERTURBATIONS = ("base", "24 fps", "60 fps", "240 px", "20% dropped", "mirrored", "browser")
 
@@ -135,6 +137,18 @@ def resized(image: np.ndarray, long_side: int | None) -> np.ndarray:
     return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=interpolation)
 
 
+def paced(times: np.ndarray, pose_s: float, rng: np.random.Generator) -> np.ndarray:
+    """Which camera frames a page posing for `pose_s` per frame gets to: the first one after the last
+    pose is done."""
+    keep = np.zeros(len(times), dtype=bool)
+    free_at = -np.inf
+    for i, t in enumerate(times):
+        if t >= free_at:
+            keep[i] = True
+            free_at = t + pose_s * max(0.5, 1 + rng.normal(0.0, BROWSER_PACE_JITTER))
+    return keep
+
+
 def perturbed(video: DecodedVideo, p: Perturbation, seed: int) -> tuple[MemorySource, float]:
     """The frames a device filming the same swing would have delivered, and where the perturbed
     video's time 0 lies on the original clock."""
@@ -155,11 +169,12 @@ def perturbed(video: DecodedVideo, p: Perturbation, seed: int) -> tuple[MemorySo
         times = np.concatenate([held / fps, times + len(held) / fps])
         rows = np.concatenate([np.zeros(len(held), dtype=rows.dtype), rows])
         origin = -len(held) / fps
-    missed = p.drop + (BROWSER_MISSED if p.browser else 0.0)
-    keep = rng.random(len(times)) >= missed
+    keep = rng.random(len(times)) >= p.drop
     keep[0] = True
+    if p.browser is not None:
+        keep &= paced(times, BROWSER_POSE_S[p.browser], rng)
     times, rows = times[keep], rows[keep]
-    jitter = p.jitter + (BROWSER_JITTER if p.browser else 0.0)
+    jitter = p.jitter + (BROWSER_STAMP_JITTER if p.browser is not None else 0.0)
     if jitter:
         times = times + rng.normal(0.0, jitter / fps, len(times))
         times = np.maximum.accumulate(np.maximum(times - times[0], 0.0))
@@ -229,10 +244,11 @@ class Runner:
     last_sequence: PoseSequence | None = None
     base_sequences: dict[str, PoseSequence] = field(default_factory=dict)
 
-    def backend(self, name: str) -> PoseBackend:
-        if name not in self.backends:
-            self.backends[name] = create_backend(name, threads=1)
-        return self.backends[name]
+    def backend(self, name: str, live: bool = False) -> PoseBackend:
+        key = f"{name} live" if live else name
+        if key not in self.backends:
+            self.backends[key] = create_backend(name, threads=1, live=live)
+        return self.backends[key]
 
     def cli(self, source: MemorySource, origin: float) -> list[Seen]:
         sequence, _info, analyses = analyze_video(source, self.backend(CLI_BACKEND), self.detector)
@@ -248,10 +264,10 @@ class Runner:
             return []
         return [seen(f.report, 0.0, lambda frame, fps=f.payload.fps: frame / fps) for f in found]
 
-    def browser(self, source: MemorySource, origin: float) -> list[Seen]:
-        """The practice page: student poses at the browser's pace, on the payload's time grid, cut by
-        the swing finder, each swing sent as a payload and analysed by the server."""
-        backend = self.backend(BROWSER_BACKEND)
+    def browser(self, source: MemorySource, origin: float, model: str) -> list[Seen]:
+        """The practice page: its pose model (one pass, as in the page) at its pace, on the payload's
+        time grid, cut by the swing finder, each swing sent as a payload and analysed by the server."""
+        backend = self.backend(model, live=True)
         backend.reset()
         frames, times = [], []
         for frame in source:
@@ -272,7 +288,7 @@ class Runner:
 
     def run(self, video: DecodedVideo, p: Perturbation, seed: int) -> list[Seen]:
         source, origin = perturbed(video, p, seed)
-        found = (self.browser if p.browser else self.cli)(source, origin)
+        found = self.cli(source, origin) if p.browser is None else self.browser(source, origin, p.browser)
         if p.name == "base" and self.last_sequence is not None:
             self.base_sequences[str(video.path)] = self.last_sequence
         return found
