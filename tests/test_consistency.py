@@ -78,7 +78,10 @@ def _goal(name: str, met: bool, figure: str) -> None:
     assert met, f"{name}: {figure}"
 
 
-@pytest.mark.xfail(strict=True, reason="not met: the browser's student model moves score and angles most")
+@pytest.mark.xfail(
+    strict=True,
+    reason="not met: score max - min 3.4-4.1, tempo up to 0.5 (the browser's 17.6 poses a second)",
+)
 def test_goals_over_every_perturbation(quick: dict) -> None:
     for swing in quick["swings"]:
         angles = [s["range"] for n, s in swing["metrics"].items() if swing["metric_units"].get(n) == "°"]
@@ -88,7 +91,9 @@ def test_goals_over_every_perturbation(quick: dict) -> None:
         _goal("advice", swing["advice_agreement"] >= GOAL_ADVICE, f"{swing['advice_agreement']:.0%}")
 
 
-@pytest.mark.xfail(strict=True, reason="not met: the browser path (student model) differs from the CLI")
+@pytest.mark.xfail(
+    strict=True, reason="not met: the browser path's tempo differs by up to 0.4, its score by 3.8"
+)
 def test_the_three_paths_agree_within_the_goals(quick: dict) -> None:
     for swing in quick["paths"]:
         _goal("score", swing["score"]["range"] <= GOAL_SCORE, f"{swing['score']['range']:.1f}")

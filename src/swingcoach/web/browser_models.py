@@ -40,6 +40,7 @@ def pose_models() -> dict[str, dict[str, Any]]:
             "inputSize": int(card["input_size"]),
             "presenceThreshold": student.PRESENCE_THRESHOLD,
             "bodyExtent": student.BODY_EXTENT,
+            "maxReachTorsos": student.MAX_REACH_TORSOS,
             "roiScale": ROI_SCALE,
         }
     }

@@ -145,7 +145,9 @@ export class BrowserPose {
     const up = [shoulders[0] - hips[0], shoulders[1] - hips[1]];
     const torso = Math.hypot(up[0], up[1]);
     if (!Number.isFinite(torso) || torso < 1e-3) return null;
-    const radius = this.model.bodyExtent * Math.max(...keypoints.map((p) => Math.hypot(p[0] - hips[0], p[1] - hips[1])));
+    // A keypoint drawn into the background (beyond maxReachTorsos) must not widen the next crop.
+    const reach = keypoints.map((p) => Math.hypot(p[0] - hips[0], p[1] - hips[1])).filter((r) => r <= this.model.maxReachTorsos * torso);
+    const radius = this.model.bodyExtent * Math.max(...reach);
     return alignedRoi(hips, [hips[0] + (up[0] / torso) * radius, hips[1] + (up[1] / torso) * radius], this.model.roiScale);
   }
 
