@@ -34,10 +34,15 @@ HEAD = [K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]
 SMOOTHING_S = 0.06
 
 
+# The int8 lifter: 15 ms per 7 s swing where fp32 takes 80 (the server analyses every payload), within
+# 0.3 mm of it on Human3.6M (docs/lift.md).
+ANALYSIS_LIFTER = "lifter-int8"
+
+
 @cache
 def shipped_lifter() -> Lifter:
     """The one lifter every path measures with (loaded once per process)."""
-    return Lifter.shipped()
+    return Lifter.shipped(ANALYSIS_LIFTER)
 
 
 def unit(v: np.ndarray) -> np.ndarray:

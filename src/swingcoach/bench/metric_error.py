@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from swingcoach.analysis.body import SwingBody
+from swingcoach.analysis.body import SwingBody, shipped_lifter
 from swingcoach.analysis.metrics import ANGLE_EVENTS, ANGLES_2D, ANGLES_3D, StandardView, Swing
 from swingcoach.errors import InputError
 from swingcoach.pose.lift import INPUT_JOINTS, Lifter, h36m_to_coco, normalize_input
@@ -141,7 +141,7 @@ def run_metric_error(data: Path) -> list[MetricError]:
     if not cameras_file.is_file():
         raise InputError(f"Human3.6M not found: {cameras_file} is missing (pass --data)")
     cameras = json.loads(cameras_file.read_text())
-    lifter = Lifter.shipped()
+    lifter = shipped_lifter()
     pooled: dict[tuple, list[tuple]] = defaultdict(list)
     for take in load_takes(data, TEST_SUBJECTS):
         camera = cameras[take.subject][take.camera]
