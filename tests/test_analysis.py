@@ -14,6 +14,7 @@ from swingcoach.analysis.metrics import ANGLES_2D, ANGLES_3D, Swing, measure
 from swingcoach.analysis.reference import load_references
 from swingcoach.analysis.score import advise, metric_score, overall_score, score_metrics
 from swingcoach.analysis.swing import analyze_swing
+from swingcoach.errors import NoSwingError
 from swingcoach.geometry import joint_angle, line_heading, tilt_from_vertical, turn_between
 from swingcoach.pipeline import analyze_poses
 from swingcoach.pose.base import PoseSequence
@@ -277,3 +278,21 @@ def test_a_real_clip_cut_in_the_takeaway_is_said_and_gets_no_tempo(demo_poses: P
     assert late.report.metrics["tempo_ratio"].value is None
     assert any("after the takeaway" in w for w in late.report.warnings)
     assert late.report.score is not None  # the rest of the swing is still measured
+
+
+@pytest.mark.parametrize("garbage", ["no confidence", "random keypoints"])
+def test_garbage_keypoints_are_never_scored(demo_poses: PoseSequence, garbage: str) -> None:
+    keypoints = demo_poses.keypoints.copy()
+    if garbage == "no confidence":
+        keypoints[..., 2] = 0.0
+    else:
+        rng = np.random.default_rng(0)
+        keypoints[..., :2] = rng.uniform(0, 400, keypoints[..., :2].shape)
+    sequence = PoseSequence(keypoints, demo_poses.fps, demo_poses.width, demo_poses.height)
+    try:
+        report = analyze_swing(sequence, RuleEventDetector()).report
+    except NoSwingError:
+        return  # refused outright: no swing in it
+    assert report.score is None and report.advice == []
+    assert report.tracking is not None and not report.tracking.acceptable
+    assert report.warnings and report.warnings[0].startswith("Not scored")
