@@ -71,6 +71,7 @@ class Perturbation:
     mirror: bool = False  # a left-handed golfer
     shift_s: float = 0.0  # the video starts this much later (+) or earlier (-, the first frame held)
     browser: str | None = None  # the browser's pose model, at its pace, analysed from its payload
+    optional: bool = False  # an opt-in model: shown, but not in the spreads and goals
 
 
 PERTURBATIONS = (
@@ -89,7 +90,7 @@ PERTURBATIONS = (
     Perturbation("cut 0.5 s earlier", shift_s=-0.5),
     Perturbation("cut 0.5 s later", shift_s=0.5),
     Perturbation("browser", browser="mediapipe-full"),
-    Perturbation("browser, student model", browser="student"),
+    Perturbation("browser, student model", browser="student", optional=True),
 )
 QUICK_PERTURBATIONS = ("base", "24 fps", "60 fps", "240 px", "20% dropped", "mirrored", "browser")
 
@@ -339,9 +340,13 @@ def match(base: Seen, candidates: list[Seen]) -> Seen | None:
     return min(near, key=lambda c: abs(c.events_s["impact"] - base.events_s["impact"]), default=None)
 
 
-def figures(video: str, index: int, base: Seen, runs: dict[str, list[Seen]]) -> SwingFigures:
+def figures(
+    video: str, index: int, base: Seen, runs: dict[str, list[Seen]], optional: frozenset[str] = frozenset()
+) -> SwingFigures:
+    """Spreads and goals over the runs that are not `optional` (an opt-in model); `per_run` has all."""
     units = {name: ref.unit for name, ref in load_references().metrics.items()}
-    matched = {name: match(base, found) for name, found in runs.items()}
+    every = {name: match(base, found) for name, found in runs.items()}
+    matched = {name: s for name, s in every.items() if name not in optional}
     hits = {name: s for name, s in matched.items() if s is not None}
     metrics = {
         name: Spread.of([s.metrics[name] for s in hits.values() if name in s.metrics])
@@ -377,7 +382,8 @@ def figures(video: str, index: int, base: Seen, runs: dict[str, list[Seen]]) -> 
                 "events_s": {k: round(v, 4) for k, v in s.events_s.items()},
                 "metrics": s.metrics,
             }
-            for name, s in hits.items()
+            for name, s in every.items()
+            if s is not None
         },
     )
     result.goals = goals(result)
@@ -536,8 +542,9 @@ def run_consistency(
         if on_run is not None:
             on_run(path.name, "server clip job", time.perf_counter() - begun)
         base_sequence = runner.base_sequences.get(str(path))
+        optional = frozenset(p.name for p in chosen if p.optional)
         for index, base in enumerate(runs["base"]):
-            results.append(figures(name, index, base, runs))
+            results.append(figures(name, index, base, runs, optional))
             paths.append(figures(name, index, base, by_path))
         if base_sequence is not None:
             bases.append(base_sequence)
@@ -633,6 +640,9 @@ def markdown(result: dict[str, Any], command: str) -> str:
         "the three paths within the same bounds of each other.",
         "",
         "## Over the perturbations, per swing",
+        "",
+        "Every perturbation but the opt-in student model of the browser (its deviations are in the next",
+        "table).",
         "",
         *_spread_rows(result["swings"]),
         "",
