@@ -243,3 +243,21 @@ def test_left_handed_phone_swing(shared_data: Path) -> None:
 def test_swings_found_in_the_phone_landmarks(shared_data: Path) -> None:
     for path in sorted((shared_data / "phone_swings").glob("*_landmarks.npz")):
         assert len(find_swings(load_landmark_file(path))) == 1, path.name
+
+
+@pytest.mark.data
+def test_the_camera_view_against_golfdb_labels(shared_data: Path) -> None:
+    """The 80 GolfDB landmark files: face on and down the line are measured as the labelled view
+    (58 of 59 when pinned); GolfDB's "other" cameras are mostly near down the line."""
+    from swingcoach.pose.landmark_files import load_landmark_file
+
+    right, standard = 0, 0
+    for path in sorted((shared_data / "golfdb" / "poses").glob("*.npz")):
+        label = str(np.load(path)["view"])
+        if label == "other":
+            continue
+        sequence = load_landmark_file(path)
+        orientation = orient(sequence, shipped_lifter().lift(sequence), None)
+        standard += 1
+        right += orientation.standard_view == label
+    assert standard == 59 and right >= 57
