@@ -22,6 +22,7 @@ from swingcoach.pose.lift import (
     INPUT_MIRROR,
     Lifter,
     constant_bone_lengths,
+    finish_sequence,
     frame_stride,
     h36m_to_coco,
     lifter_names,
@@ -217,6 +218,29 @@ def test_lifted_golf_swing_is_hip_centred_metric_and_image_scale_free(
         height=demo_poses.height * 2,
     )
     assert np.allclose(lifter.lift(bigger)[valid], world[valid], atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["lifter", "lifter-int8", "lifter-causal", "lifter-causal-int8"])
+@pytest.mark.parametrize("fps", [29.97, 60.0, 240.0])
+def test_sequence_form_gives_every_frames_window_result(
+    name: str, fps: float, demo_poses: PoseSequence
+) -> None:
+    """The whole-sequence form of each shipped lifter (a seventh of the CPU) is the window form on
+    every frame's window, at every stride and at both ends."""
+    lifter = Lifter.shipped(name)
+    points = demo_poses.keypoints[demo_poses.valid][:, INPUT_JOINTS, :2]
+    normalized = normalize_input(points).astype(np.float32)
+    length = len(normalized)
+    windows = window_indices(
+        np.arange(length),
+        np.zeros(length, np.int64),
+        np.full(length, length - 1),
+        lifter.receptive_field,
+        frame_stride(fps),
+        lifter.causal,
+    )
+    by_windows = finish_sequence(lifter.run_windows(normalized[windows]), lifter.causal)
+    assert np.allclose(lifter.lift_h36m(normalized, fps), by_windows, atol=1e-5)
 
 
 def test_lifter_agrees_with_itself_in_a_mirror(lifter: Lifter, demo_poses: PoseSequence) -> None:

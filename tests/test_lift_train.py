@@ -11,7 +11,14 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
-from swingcoach.pose.lift import H36M_AT_INPUT, Lifter, mirror_h36m, mirror_windows, window_indices  # noqa: E402
+from swingcoach.pose.lift import (  # noqa: E402
+    H36M_AT_INPUT,
+    Lifter,
+    finish_sequence,
+    mirror_h36m,
+    mirror_windows,
+    window_indices,
+)
 from swingcoach.train.h36m import Take  # noqa: E402
 from swingcoach.train.lift import (  # noqa: E402
     LifterConfig,
@@ -119,6 +126,11 @@ def test_export_writes_models_the_runtime_reads(tmp_path: Path) -> None:
     assert runtime.receptive_field == 9 and not runtime.causal
     assert runtime.params == parameter_count(model)
     assert np.allclose(runtime.run_windows(windows), expected, atol=1e-5)
+    # The sequence form written beside it gives every frame's window result at once.
+    sequence = np.random.default_rng(4).normal(size=(20, 12, 2)).astype(np.float32)
+    every_frame = window_indices(np.arange(20), np.zeros(20, np.int64), np.full(20, 19), 9, 1, False)
+    by_windows = finish_sequence(runtime.run_windows(sequence[every_frame]), causal=False)
+    assert np.allclose(runtime.lift_h36m(sequence, 25.0), by_windows, atol=1e-5)
     quantized = Lifter(int8).run_windows(windows)
     assert np.abs(quantized - expected).mean() < 0.1 * np.abs(expected).mean()
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from swingcoach.pose.lift import SEQUENCE_SUFFIX
+
 if TYPE_CHECKING:
     import torch
 
@@ -82,3 +84,67 @@ def quantize_int8(
             calibrate_method=CalibrationMethod[ranges],
         )
     return int8_path
+
+
+def lifter_sequence_form(windows_path: Path) -> Path:
+    """Write `<stem>_sequence.onnx` beside a lifter: the same graph (and, for INT8, the same
+    quantisation) slid along a whole sequence, (N, F + receptive_field - 1, 12, 2) -> (N, F, 17, 3).
+
+    The window form runs each stride-3 temporal convolution once per output frame, so neighbouring
+    windows recompute the same features; here they become stride-1 convolutions dilated 1, 3, 9, ...
+    and the residual slices follow, which gives every frame's window result at once (about 7x less
+    CPU for a swing) with the same arithmetic per frame."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(windows_path))
+    graph = model.graph
+    constants = {i.name: numpy_helper.to_array(i) for i in graph.initializer} | {
+        node.output[0]: numpy_helper.to_array(node.attribute[0].t)
+        for node in graph.node
+        if node.op_type == "Constant"
+    }
+    frames = graph.input[0].type.tensor_type.shape.dim[1]
+    frames.ClearField("dim_value")
+    frames.dim_param = "frames"
+    temporal = [
+        node
+        for node in graph.node
+        if node.op_type == "Conv" and any(a.name == "strides" and list(a.ints) != [1] for a in node.attribute)
+    ]
+    for level, node in enumerate(temporal):
+        for attribute in node.attribute:
+            if attribute.name == "strides":
+                attribute.ints[:] = [1]
+            elif attribute.name == "dilations":
+                attribute.ints[:] = [3**level]
+    # Each block's residual keeps the frame its output stands for (x[:, :, keep::3] in window form).
+    residuals = [node for node in graph.node if node.op_type == "Slice" and node.name.startswith("/blocks.")]
+    for level, node in enumerate(residuals, start=1):
+        keep = int(constants[node.input[1]][0])
+        dilation = 3**level
+        end = -(2 - keep) * dilation or np.iinfo(np.int64).max
+        names = [f"{node.name}/sequence_{part}" for part in ("starts", "ends", "steps")]
+        for name, value in zip(names, ([keep * dilation], [end], [1]), strict=True):
+            graph.initializer.append(numpy_helper.from_array(np.array(value, np.int64), name))
+        node.input[1], node.input[2], node.input[4] = names
+    # The window form picks its single output frame at the end; the sequence form keeps them all.
+    pick = [node for node in graph.node if node.op_type == "Gather"][-1]
+    position = list(graph.node).index(pick)
+    graph.node.remove(pick)
+    graph.node.insert(
+        position, helper.make_node("Identity", [pick.input[0]], list(pick.output), name=pick.name)
+    )
+    output = graph.output[0].type.tensor_type.shape
+    output.ClearField("dim")
+    for name in ("batch", "frames", "joints", "xyz"):
+        output.dim.add().dim_param = name
+    used = {name for node in graph.node for name in node.input}
+    for initializer in [i for i in graph.initializer if i.name not in used]:
+        graph.initializer.remove(initializer)
+    for constant in [n for n in graph.node if n.op_type == "Constant" and n.output[0] not in used]:
+        graph.node.remove(constant)
+    onnx.checker.check_model(model)
+    path = windows_path.with_name(f"{windows_path.stem}{SEQUENCE_SUFFIX}.onnx")
+    onnx.save(model, str(path))
+    return path

@@ -214,12 +214,16 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 DEFAULT_LIFTER = "lifter"
 BATCH = 256
+# Beside each lifter, the same network slid along a whole sequence (export.onnx.lifter_sequence_form).
+SEQUENCE_SUFFIX = "_sequence"
 
 
 def lifter_names() -> list[str]:
     """The shipped lifters: `lifter` (centred, for whole videos), `lifter-causal` (past frames only,
     for streaming), and their `-int8` versions."""
-    return sorted(p.stem.replace("_", "-") for p in MODEL_DIR.glob("*.onnx"))
+    return sorted(
+        p.stem.replace("_", "-") for p in MODEL_DIR.glob("*.onnx") if not p.stem.endswith(SEQUENCE_SUFFIX)
+    )
 
 
 class Lifter:
@@ -234,6 +238,7 @@ class Lifter:
             raise SwingcoachError(f"lifter description not found: {card}")
         self.info = json.loads(card.read_text())
         self.session = load_session(path, threads)
+        self.sequence_session = load_session(path.with_name(f"{path.stem}{SEQUENCE_SUFFIX}.onnx"), threads)
         self.path = path
         self.causal = bool(self.info["causal"])
         self.receptive_field = int(self.info["receptive_field"])
@@ -264,18 +269,30 @@ class Lifter:
 
     def lift_h36m(self, normalized: np.ndarray, fps: float) -> np.ndarray:
         """(T, 12, 2) normalised input joints of one sequence -> (T, 17, 3) H36M joints in metres,
-        finished as a whole sequence (`finish_sequence`)."""
+        finished as a whole sequence (`finish_sequence`).
+
+        The same result as `run_windows` on every frame's window, for a seventh of the CPU: the
+        sequence form of the network computes each frame's window features once. Read at a stride of
+        s frames, the frames p, p + s, p + 2s, ... (each phase p < s) form a sequence of their own;
+        past the ends, a window repeats the end frame, so each phase is padded with those."""
         length = len(normalized)
-        targets = np.arange(length)
-        windows = window_indices(
-            targets,
-            np.zeros(length, dtype=np.int64),
-            np.full(length, length - 1),
-            self.receptive_field,
-            frame_stride(fps),
-            self.causal,
-        )
-        return finish_sequence(self.run_windows(normalized[windows]), self.causal)
+        stride = frame_stride(fps)
+        before = self.receptive_field - 1 if self.causal else self.receptive_field // 2
+        after = self.receptive_field - 1 - before
+        longest = -(-length // stride)
+        phases = []
+        for phase in range(stride):
+            frames = normalized[phase::stride]
+            end_pad = after + longest - len(frames)
+            start, end = np.repeat(normalized[:1], before, 0), np.repeat(normalized[-1:], end_pad, 0)
+            phases.append(np.concatenate([start, frames, end]))
+        both = np.stack(phases + [mirror_windows(p) for p in phases]).astype(np.float32)
+        out = self.sequence_session.run(both)[0]
+        averaged = (out[:stride] + mirror_h36m(out[stride:])) / 2
+        poses = np.empty((length, NUM_H36M, 3), np.float32)
+        for phase in range(stride):
+            poses[phase::stride] = averaged[phase, : len(range(phase, length, stride))]
+        return finish_sequence(poses, self.causal)
 
     def lift(self, sequence: PoseSequence) -> np.ndarray:
         """COCO-17 pixel keypoints of a sequence -> (T, 17, 3) COCO-17 3D in metres, hip-centred,

@@ -18,12 +18,11 @@ from swingcoach.pose.skeleton import K
 def interpolate_gaps(points: np.ndarray) -> np.ndarray:
     """Fill NaN rows of a (T, ...) array by linear interpolation in time (edges hold the nearest value)."""
     flat = points.reshape(len(points), -1).astype(np.float64, copy=True)
+    missing = np.isnan(flat)
     t = np.arange(len(flat))
-    for column in flat.T:
-        missing = np.isnan(column)
-        if missing.all() or not missing.any():
-            continue
-        column[missing] = np.interp(t[missing], t[~missing], column[~missing])
+    for j in np.flatnonzero(missing.any(axis=0) & ~missing.all(axis=0)):
+        gaps = missing[:, j]
+        flat[gaps, j] = np.interp(t[gaps], t[~gaps], flat[~gaps, j])
     return flat.reshape(points.shape)
 
 

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from swingcoach.bench.lift import LiftScores, evaluate
-from swingcoach.export.onnx import export_onnx, quantize_int8
+from swingcoach.export.onnx import export_onnx, lifter_sequence_form, quantize_int8
 from swingcoach.pose.lift import (
     INPUT_JOINTS,
     NUM_H36M,
@@ -391,7 +391,7 @@ def export(
 ) -> list[Path]:
     """Write `name`.onnx (fp32) and `name`_int8.onnx (static INT8, calibrated on training windows as
     the model is used: half SH, half clean projected GT, unaugmented), each with the `.json`
-    description the runtime reads."""
+    description the runtime reads and its whole-sequence form (`<file>_sequence.onnx`)."""
     state = load_checkpoint(checkpoint_path)
     model = model_from_checkpoint(checkpoint_path)
     rf = model.config.receptive_field
@@ -407,6 +407,8 @@ def export(
     sampler = WindowSampler(takes, calibration_config, rf, model.config.causal)
     batches = [sampler.sample(256)[0].numpy() for _ in range(calibration_windows // 256)]
     int8 = quantize_int8(fp32, out_dir / f"{name}_int8.onnx", batches)
+    for path in (fp32, int8):
+        lifter_sequence_form(path)
     for path, precision in ((fp32, "fp32"), (int8, "int8")):
         card = {
             "receptive_field": rf,
