@@ -82,6 +82,7 @@ class Step:
     held: bool | None
     load_average: float
     errors: list[str]
+    by_request: dict[str, dict[str, float]]  # request type -> count, failures, p50_ms, p99_ms
 
 
 class CpuMeter:
@@ -262,6 +263,7 @@ def run_step(
         held=None,
         load_average=round(load_average, 2),
         errors=[f"{e['name']}: {e['error']} (x{e['count']})" for e in summary["errors"]],
+        by_request=requests,
     )
     if offered is not None:
         step.held = worst_p99 < P99_LIMIT_MS and failures == 0 and step.swings_per_s >= KEEP_UP * offered
