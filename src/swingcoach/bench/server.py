@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,23 +44,27 @@ LOCUSTFILE = Path(__file__).with_name("server_locustfile.py")
 P99_LIMIT_MS = 300.0
 KEEP_UP = 0.9  # share of the offered swings that must complete within the window
 MAX_ACCOUNTS = 100
-SPAWN_RATE = 25.0  # golfers per second: their logins (argon2) stay out of the measured window
+# Golfers start at once: they were logged in before the run (a token per account, shared by the
+# golfers of that account), so no login costs fall into a measured window.
+SPAWN_RATE = 1000.0
+# A p99 over fewer requests than this is a step's few worst requests, not a percentile.
+MIN_SWINGS = 1000
 
 
 @dataclass(frozen=True)
 class Plan:
-    device_warmup_s: float  # at least one interval: every golfer has started swinging
+    device_warmup_s: float  # after the first interval, in which every golfer has started swinging
     video_warmup_s: float  # longer than one analysis: the window starts with results flowing
-    device_window_s: float
+    device_window_s: tuple[float, float]  # shortest, longest: long enough for MIN_SWINGS swings
     video_window_s: float
-    device_steps: tuple[int, ...]
-    video_steps: tuple[int, ...]
+    device_steps: tuple[float, ...]  # swings/s offered; golfers = rate x interval
+    video_steps: tuple[int, ...]  # golfers
     device_saturation_users: int
     video_saturation_users: int
 
 
-QUICK = Plan(10, 20, 15, 45, (50, 100, 200, 400), (1, 2), 16, 3)
-FULL = Plan(10, 30, 30, 120, (25, 50, 100, 200, 300, 400, 600, 800), (1, 2, 3, 4), 32, 4)
+QUICK = Plan(5, 20, (15, 45), 45, (10, 33.3, 66.7, 100), (1, 2), 16, 3)
+FULL = Plan(10, 30, (30, 120), 120, (5, 10, 20, 33.3, 50, 66.7, 83.3, 100, 133.3), (1, 2, 3, 4), 32, 4)
 
 
 @dataclass
@@ -83,6 +88,7 @@ class Step:
     load_average: float
     errors: list[str]
     by_request: dict[str, dict[str, float]]  # request type -> count, failures, p50_ms, p99_ms
+    client_cores: float  # the load generator's CPU over its run (it shares the machine)
 
 
 class CpuMeter:
@@ -92,14 +98,22 @@ class CpuMeter:
         import psutil
 
         self.process = psutil.Process(pid)
+        self.gone = psutil.Error
         self.samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.every_s = every_s
 
     def _cpu(self) -> float:
-        times = self.process.cpu_times()
-        return times.user + times.system + times.children_user + times.children_system
+        """The server and its live API processes (`serve --processes`)."""
+        total = 0.0
+        for process in [self.process, *self.process.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+            except self.gone:  # exited between listing and reading
+                continue
+            total += times.user + times.system
+        return total
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -124,9 +138,17 @@ class CpuMeter:
 
 
 class BenchServer:
-    """`swingcoach serve` with a fresh data folder on a free loopback port."""
+    """`swingcoach serve` with a fresh data folder on a free loopback port: embedded (SQLite), or on
+    a Postgres database (`database_url`) in a schema of its own, dropped afterwards."""
 
-    def __init__(self, workdir: Path, pose_backend: str, video_workers: int) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        pose_backend: str,
+        video_workers: int,
+        processes: int = 1,
+        database_url: str | None = None,
+    ) -> None:
         import socket
 
         with socket.socket() as s:
@@ -142,7 +164,11 @@ class BenchServer:
             "SWINGCOACH_POSE_BACKEND": pose_backend,
             "SWINGCOACH_EMBEDDED_WORKERS": str(video_workers),
         }
+        self.admin_url, self.schema = database_url, None
+        if database_url is not None:
+            env["DATABASE_URL"] = self._own_schema(database_url)
         command = [sys.executable, "-m", "swingcoach", "serve", "--port", str(self.port)]
+        command += ["--processes", str(processes)]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
@@ -156,6 +182,18 @@ class BenchServer:
                 time.sleep(0.3)
         raise RuntimeError("the server did not become ready in 120 s")
 
+    def _own_schema(self, url: str) -> str:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        self.schema = f"swingcoach_bench_{uuid.uuid4().hex[:10]}"
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA {self.schema}"))
+        engine.dispose()
+        own = make_url(url).update_query_dict({"options": f"-csearch_path={self.schema}"})
+        return own.render_as_string(hide_password=False)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -163,6 +201,13 @@ class BenchServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.admin_url is not None and self.schema is not None:
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                connection.execute(text(f"DROP SCHEMA {self.schema} CASCADE"))
+            engine.dispose()
 
     def pending_jobs(self) -> int:
         metrics = httpx.get(f"{self.url}/metrics", timeout=10).text
@@ -178,13 +223,16 @@ class BenchServer:
             time.sleep(1)
 
 
-def register_accounts(url: str, count: int) -> list[tuple[str, str]]:
+def signed_in_accounts(url: str, count: int) -> list[dict[str, str]]:
+    """New accounts, each logged in once: the golfers of the run share their tokens."""
     accounts = []
     with httpx.Client(base_url=url, timeout=60) as client:
         for _ in range(count):
-            email, password = f"golfer-{uuid.uuid4().hex[:12]}@bench.example", "bench-password-1"
+            email, password = f"golfer-{uuid.uuid4().hex[:12]}@bench.example", "Bench practice 4 swings"
             client.post("/v1/auth/register", json={"email": email, "password": password}).raise_for_status()
-            accounts.append((email, password))
+            login = client.post("/v1/auth/login", json={"email": email, "password": password})
+            login.raise_for_status()
+            accounts.append({"email": email, "token": login.json()["access_token"]})
     return accounts
 
 
@@ -210,7 +258,7 @@ def run_step(
     warmup_s: float,
     wait_for_result: bool = False,
 ) -> Step:
-    accounts = register_accounts(server.url, min(users, MAX_ACCOUNTS))
+    accounts = signed_in_accounts(server.url, min(users, MAX_ACCOUNTS))
     out = workdir / f"{path}-{users}-{interval_s:g}.json"
     spawn_s = users / SPAWN_RATE
     env = os.environ | {
@@ -225,6 +273,8 @@ def run_step(
     }
     run_s = int(spawn_s + warmup_s + window_s + 60)  # a bound only: the scenario stops itself
     load_average = os.getloadavg()[0]
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
         "--users", str(users), "--spawn-rate", str(SPAWN_RATE), "--run-time", f"{run_s}s",
@@ -235,6 +285,8 @@ def run_step(
     )
     if not out.exists():
         raise RuntimeError(f"locust wrote no summary: {finished.stderr[-2000:]}")
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_s = sum(getattr(client_after, f) - getattr(client_before, f) for f in ("ru_utime", "ru_stime"))
     summary = json.loads(out.read_text())
     window = summary["end"] - summary["start"]
     cpu = meter.at(summary["end"]) - meter.at(summary["start"])
@@ -264,24 +316,45 @@ def run_step(
         load_average=round(load_average, 2),
         errors=[f"{e['name']}: {e['error']} (x{e['count']})" for e in summary["errors"]],
         by_request=requests,
+        client_cores=round(client_s / (time.monotonic() - started), 2),
     )
     if offered is not None:
         step.held = worst_p99 < P99_LIMIT_MS and failures == 0 and step.swings_per_s >= KEEP_UP * offered
     return step
 
 
+def device_window_s(plan: Plan, offered_per_s: float) -> float:
+    shortest, longest = plan.device_window_s
+    return min(longest, max(shortest, MIN_SWINGS / offered_per_s))
+
+
 def bench_path(
     server: BenchServer, meter: CpuMeter, workdir: Path, path: str, plan: Plan, interval_s: float
 ) -> dict[str, Any]:
     device = path == "device"
-    window = plan.device_window_s if device else plan.video_window_s
-    warmup = plan.device_warmup_s if device else plan.video_warmup_s
     users = plan.device_saturation_users if device else plan.video_saturation_users
-    saturation = run_step(server, meter, workdir, path, users, 0, window, warmup, wait_for_result=not device)
+    if device:
+        saturation = run_step(
+            server, meter, workdir, path, users, 0, plan.device_window_s[1], plan.device_warmup_s
+        )
+    else:
+        saturation = run_step(
+            server, meter, workdir, path, users, 0, plan.video_window_s, plan.video_warmup_s, True
+        )
     server.wait_idle()
     steps = []
-    for users in plan.device_steps if device else plan.video_steps:
-        step = run_step(server, meter, workdir, path, users, interval_s, window, warmup)
+    loads = (
+        [(round(rate * interval_s), rate) for rate in plan.device_steps]
+        if device
+        else [(golfers, golfers / interval_s) for golfers in plan.video_steps]
+    )
+    for golfers, rate in loads:
+        if device:
+            # Every golfer has swung once (their starts are spread over one interval) before it counts.
+            window, warmup = device_window_s(plan, rate), interval_s + plan.device_warmup_s
+        else:
+            window, warmup = plan.video_window_s, plan.video_warmup_s
+        step = run_step(server, meter, workdir, path, golfers, interval_s, window, warmup)
         steps.append(step)
         server.wait_idle()
         if not step.held:
@@ -309,17 +382,29 @@ def machine() -> str:
 
 
 def bench_server(
-    quick: bool, paths: list[str], interval_s: float, pose_backend: str, video_workers: int
+    quick: bool,
+    paths: list[str],
+    interval_s: float,
+    pose_backend: str,
+    video_workers: int,
+    processes: int = 1,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     plan = QUICK if quick else FULL
     result: dict[str, Any] = {
         "machine": machine(),
         "plan": asdict(plan) | {"quick": quick, "interval_s": interval_s},
-        "server": {"mode": "embedded", "pose_backend": pose_backend, "video_workers": video_workers},
+        "server": {
+            "mode": "embedded" if database_url is None else "postgres",
+            "processes": processes,
+            "pose_backend": pose_backend,
+            "video_workers": video_workers,
+        },
+        "load_average_before": round(os.getloadavg()[0], 2),
     }
     with tempfile.TemporaryDirectory(prefix="swingcoach-bench-") as folder:
         workdir = Path(folder)
-        server = BenchServer(workdir, pose_backend, video_workers)
+        server = BenchServer(workdir, pose_backend, video_workers, processes, database_url)
         meter = CpuMeter(server.process.pid)
         meter.start()
         try:

@@ -1,10 +1,11 @@
 """Locust scenario of `swingcoach bench server`: golfers practising against the service.
 
 Run by the bench in its own process (Locust patches the standard library with gevent, so it never
-shares a process with the server). Each simulated golfer logs in, then every `interval` seconds
-sends a swing (device path: the keypoint payload; video path: the clip), fetches the result, and
-every few swings opens the statistics page. The golfer keeps swinging while a video is analysed
-(the result is polled in the background), so the load offered does not drop when the server lags.
+shares a process with the server). Each simulated golfer uses the token of an account the bench
+logged in before the run, then every `interval` seconds sends a swing (device path: the keypoint
+payload; video path: the clip), fetches the result, and every few swings opens the statistics page.
+The golfer keeps swinging while a video is analysed (the result is polled in the background), so
+the load offered does not drop when the server lags.
 
 Configured by environment variables (SWINGCOACH_BENCH_*); writes a JSON summary of the measured
 window (after spawning and warm-up) to SWINGCOACH_BENCH_OUT.
@@ -22,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-from locust import HttpUser, constant, constant_pacing, events, task
+from locust import FastHttpUser, constant, constant_pacing, events, task
 from locust.env import Environment
 
 PATH = os.environ["SWINGCOACH_BENCH_PATH"]  # "device" or "video"
 INTERVAL_S = float(os.environ.get("SWINGCOACH_BENCH_INTERVAL_S", "5"))
 WARMUP_S = float(os.environ.get("SWINGCOACH_BENCH_WARMUP_S", "5"))
 WINDOW_S = float(os.environ["SWINGCOACH_BENCH_WINDOW_S"])
-ACCOUNTS = json.loads(os.environ["SWINGCOACH_BENCH_ACCOUNTS"])  # [[email, password], ...]
+ACCOUNTS = json.loads(os.environ["SWINGCOACH_BENCH_ACCOUNTS"])  # [{email, token}, ...]
 SWING_BODY = Path(os.environ["SWINGCOACH_BENCH_SWING"]).read_bytes()  # payload JSON or video bytes
 OUT = Path(os.environ["SWINGCOACH_BENCH_OUT"])
 # Saturation runs: each golfer waits for the video's result before the next (a full, bounded queue).
@@ -38,6 +39,14 @@ STATS_EVERY = 5  # swings between two visits of the statistics page
 POLL_S = 1.0
 RESULT_TIMEOUT_S = 600.0
 ID_PLACEHOLDER = b"00000000-0000-0000-0000-000000000000"
+# The clip as a multipart form, made once (FastHttpUser has no `files=`).
+BOUNDARY = uuid.uuid4().hex
+VIDEO_FORM = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="swing.mp4"\r\n'
+    "Content-Type: video/mp4\r\n\r\n".encode()
+    + SWING_BODY
+    + f"\r\n--{BOUNDARY}--\r\n".encode()
+)
 
 account_numbers = itertools.count()
 # The measured window: from the end of the warm-up to the end of the run.
@@ -99,14 +108,16 @@ def write_summary(stats: Any) -> None:
     )
 
 
-class Golfer(HttpUser):
+class Golfer(FastHttpUser):
+    # FastHttpUser (geventhttpclient): a fraction of the requests library's CPU, which the load
+    # generator takes from the server on a shared machine.
     wait_time = constant_pacing(INTERVAL_S) if INTERVAL_S > 0 else constant(0)
+    connection_timeout = 60.0
+    network_timeout = 60.0
 
     def on_start(self) -> None:
-        email, password = ACCOUNTS[next(account_numbers) % len(ACCOUNTS)]
-        response = self.client.post("/v1/auth/login", json={"email": email, "password": password})
-        response.raise_for_status()
-        self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        account = ACCOUNTS[next(account_numbers) % len(ACCOUNTS)]
+        self.auth = {"Authorization": f"Bearer {account['token']}"}
         self.swings = 0
         # Golfers do not swing in step: each starts at a random point of the interval.
         gevent.sleep(random.uniform(0, INTERVAL_S))
@@ -119,7 +130,7 @@ class Golfer(HttpUser):
             self.send_video()
         self.swings += 1
         if self.swings % STATS_EVERY == 0:
-            self.client.get("/v1/stats?range=week", name="GET /v1/stats")
+            self.client.get("/v1/stats?range=week", name="GET /v1/stats", headers=self.auth)
 
     def send_keypoints(self) -> None:
         swing_id = str(uuid.uuid4())
@@ -127,7 +138,7 @@ class Golfer(HttpUser):
         with self.client.post(
             "/v1/swings",
             data=body,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **self.auth},
             name="POST /v1/swings",
             catch_response=True,
         ) as response:
@@ -135,13 +146,14 @@ class Golfer(HttpUser):
                 response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
                 return
         window["swings"] += 1
-        self.client.get(f"/v1/swings/{swing_id}", name="GET /v1/swings/{id}")
+        self.client.get(f"/v1/swings/{swing_id}", name="GET /v1/swings/{id}", headers=self.auth)
 
     def send_video(self) -> None:
         sent = time.time()
         with self.client.post(
             "/v1/swings/video",
-            files={"file": ("swing.mp4", SWING_BODY, "video/mp4")},
+            data=VIDEO_FORM,
+            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", **self.auth},
             name="POST /v1/swings/video",
             catch_response=True,
         ) as response:
@@ -158,9 +170,9 @@ class Golfer(HttpUser):
         deadline = sent + RESULT_TIMEOUT_S
         while time.time() < deadline:
             gevent.sleep(POLL_S)
-            job = self.client.get(f"/v1/jobs/{job_id}", name="GET /v1/jobs/{id}").json()
+            job = self.client.get(f"/v1/jobs/{job_id}", name="GET /v1/jobs/{id}", headers=self.auth).json()
             if job["status"] == "done":
-                self.client.get(f"/v1/swings/{swing_id}", name="GET /v1/swings/{id}")
+                self.client.get(f"/v1/swings/{swing_id}", name="GET /v1/swings/{id}", headers=self.auth)
                 if window["start"] is not None:  # results completed inside the window
                     window["swings"] += 1
                     window["result_ms"].append(1000 * (time.time() - sent))

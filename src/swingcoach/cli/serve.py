@@ -83,6 +83,11 @@ def bench_server(
     interval: Annotated[float, typer.Option(min=0.5, help="Seconds between two swings of a golfer.")] = 5.0,
     pose_backend: Annotated[str, typer.Option(help="Pose model of the video path.")] = "mediapipe-full",
     video_workers: Annotated[int, typer.Option(min=1, max=16, help="In-process job threads.")] = 2,
+    processes: Annotated[int, typer.Option(min=1, max=32, help="API processes (serve --processes).")] = 1,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="Run the server on this Postgres database (in a schema of its own), not SQLite."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Load test of `swingcoach serve` on loopback with Locust: server CPU-seconds per swing,
@@ -102,20 +107,23 @@ def bench_server(
     for needed in (REPO_FIXTURE, REPO_VIDEO):
         if not needed.exists():
             raise typer.BadParameter(f"run from a checkout of the repository: {needed} is missing")
-    result = run_bench(quick, paths, interval, pose_backend, video_workers)
+    result = run_bench(quick, paths, interval, pose_backend, video_workers, processes, database_url)
     if as_json:
         print(json.dumps(result, indent=1))
         return
     console = Console()
     console.print(f"machine: {result['machine']} (load generator on the same machine)")
+    server = result["server"]
     console.print(
-        f"server: swingcoach serve, embedded; video path: {pose_backend}, {video_workers} job threads"
+        f"server: swingcoach serve, {server['mode']}, {processes} API process(es); video path: "
+        f"{pose_backend}, {video_workers} job threads; load average before: {result['load_average_before']}"
     )
     for name in paths:
         figures = result[name]
         table = Table(title=f"{name} path: golfers sending a swing every {interval:g} s")
         for column in ("golfers", "offered/s", "swings/s", "CPU s/swing", "server cores", "p50 ms",
-                       "worst p99 ms", "failures", "result p50/p99 ms", "held", "load avg"):  # fmt: skip
+                       "worst p99 ms", "failures", "result p50/p99 ms", "held", "load avg",
+                       "client cores"):  # fmt: skip
             table.add_column(column, justify="right")
         rows = [("saturation", figures["saturation"])] + [(str(s["users"]), s) for s in figures["steps"]]
         for label, step in rows:
@@ -133,6 +141,7 @@ def bench_server(
                 result_ms,
                 held,
                 f"{step['load_average']:g}",
+                f"{step['client_cores']:g}",
             )
         console.print(table)
         console.print(
