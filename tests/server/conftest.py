@@ -23,8 +23,8 @@ from sqlalchemy.engine import make_url
 from media_files import FIXTURES
 from server.live_service import (
     TEST_BROKER,
-    TEST_REDIS,
     TEST_DATABASES,
+    TEST_REDIS,
     Process,
     Service,
     env_for_service,
