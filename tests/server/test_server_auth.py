@@ -349,3 +349,9 @@ def test_development_without_a_key_says_so(tmp_path: Path, capsys: pytest.Captur
     for name in ("secret_key", "swingcoach.db"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
     assert stat.S_IMODE((tmp_path / "storage").stat().st_mode) == 0o700
+
+
+def test_nginx_logs_no_query_strings() -> None:
+    config = (Path(__file__).parents[2] / "deploy" / "nginx.conf").read_text()
+    log_format = config[config.index("log_format") : config.index("access_log")]
+    assert '"uri":"$uri"' in log_format and "$request_uri" not in log_format

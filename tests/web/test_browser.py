@@ -29,15 +29,23 @@ PASSWORD = "practice makes perfect"
 
 def watch(page: Page, errors: list[str]) -> None:
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    # Whatever the Content-Security-Policy blocks is reported on the console: a failure here.
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.set_default_timeout(30_000)
 
 
 def api(page: Page, path: str, method: str = "GET") -> Any:
-    """The API as the page calls it, with the token the page keeps."""
+    """The API as the page calls it: the http-only cookie the login set, and the CSRF header."""
     return page.evaluate(
         """async ([path, method]) => {
-            const token = JSON.parse(localStorage.getItem("swingcoach.token")).token;
-            const response = await fetch("/v1" + path, {method, headers: {Authorization: "Bearer " + token}});
+            const response = await fetch("/v1" + path, {method, headers: {"X-Requested-With": "swingcoach"}});
             return response.status === 204 ? null : response.json();
         }""",
         [path, method],
@@ -74,6 +82,14 @@ def test_practice_to_analysis_to_delete(
     page.fill("input[name=password]", PASSWORD)
     page.click("#submit")
     page.wait_for_url("**/practice")
+    # The tokens are http-only cookies: nothing a page script (or an injected one) can read.
+    assert "swingcoach_" not in page.evaluate("document.cookie")
+    kept = page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+    assert "access_token" not in kept and "eyJ" not in kept, kept
+    assert {c["name"] for c in context.cookies() if c["httpOnly"]} >= {
+        "swingcoach_access",
+        "swingcoach_refresh",
+    }
     page.goto(f"{web_server}/stats")
     page.wait_for_function("document.body.dataset.statsSwings !== undefined")
     assert page.inner_text("#kpi-swings") == "0"
