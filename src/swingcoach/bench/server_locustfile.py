@@ -18,6 +18,7 @@ import os
 import random
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +107,22 @@ class Golfer(HttpUser):
         email, password = ACCOUNTS[next(account_numbers) % len(ACCOUNTS)]
         response = self.client.post("/v1/auth/login", json={"email": email, "password": password})
         response.raise_for_status()
-        self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        self.use_tokens(response.json())
         self.swings = 0
         # Golfers do not swing in step: each starts at a random point of the interval.
         gevent.sleep(random.uniform(0, INTERVAL_S))
 
+    def use_tokens(self, tokens: dict) -> None:
+        self.client.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        self.refresh_token = tokens["refresh_token"]
+        self.access_until = datetime.fromisoformat(tokens["expires_at"]).timestamp() - 60
+
     @task
     def practice(self) -> None:
+        if time.time() > self.access_until:  # access tokens live minutes: refresh as an app would
+            response = self.client.post("/v1/auth/refresh", json={"refresh_token": self.refresh_token})
+            response.raise_for_status()
+            self.use_tokens(response.json())
         if PATH == "device":
             self.send_keypoints()
         else:
