@@ -90,7 +90,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(tmp_path_factory.mktemp("server") / "data")
     running.start()
     response = httpx.post(f"{running.url}/v1/auth/register", json={"email": EMAIL, "password": PASSWORD})
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     yield running
     if running.process is not None:
         running.stop()

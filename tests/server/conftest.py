@@ -24,6 +24,7 @@ from media_files import FIXTURES
 from server.live_service import (
     TEST_BROKER,
     TEST_DATABASES,
+    TEST_REDIS,
     Process,
     Service,
     env_for_service,
@@ -123,8 +124,20 @@ def broker_queue() -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
+def redis_url() -> str:
+    parsed = urlparse(TEST_REDIS)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 6379
+    if not reachable(host, port):
+        pytest.skip(f"Redis at {host}:{port} is not reachable")
+    return TEST_REDIS
+
+
+@pytest.fixture(scope="session")
 def scaleout(
-    tmp_path_factory: pytest.TempPathFactory, postgres_url: str, broker_queue: tuple[str, str]
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_url: str,
+    broker_queue: tuple[str, str],
+    redis_url: str,
 ) -> Iterator[Service]:
     broker, queue = broker_queue
     root = tmp_path_factory.mktemp("scaleout")
@@ -136,6 +149,9 @@ def scaleout(
             "STORAGE_URL": str(root / "storage"),
             "SWINGCOACH_QUEUE_NAME": queue,
             "SWINGCOACH_DATA_DIR": str(root / "data"),
+            # Login limits and revocations shared through Redis, under keys of this run only.
+            "REDIS_URL": redis_url,
+            "SWINGCOACH_REDIS_PREFIX": f"swingcoach-test-{uuid.uuid4().hex[:10]}",
         }
     )
     service = Service(

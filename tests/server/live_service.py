@@ -33,6 +33,7 @@ TEST_DATABASES = [
     "postgresql+psycopg://root@127.0.0.1:5432/test",
 ]
 TEST_BROKER = os.environ.get("SWINGCOACH_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+TEST_REDIS = os.environ.get("SWINGCOACH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Short leases and retries so failure paths finish within a test.
 SERVICE_ENV = {
     "SWINGCOACH_SECRET_KEY": SECRET,
@@ -61,7 +62,7 @@ def reachable(host: str, port: int) -> bool:
 
 def env_for_service(extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWINGCOACH_")}
-    for name in ("DATABASE_URL", "STORAGE_URL", "BROKER_URL", "SECRET_KEY"):
+    for name in ("DATABASE_URL", "STORAGE_URL", "BROKER_URL", "SECRET_KEY", "REDIS_URL", "METRICS_TOKEN"):
         env.pop(name, None)
     return env | SERVICE_ENV | extra
 
@@ -138,11 +139,12 @@ class Client:
         email = f"golfer-{uuid.uuid4().hex[:12]}@example.com"
         http = httpx.Client(base_url=url, timeout=60)
         created = http.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-        assert created.status_code == 201, created.text
+        assert created.status_code == 202, created.text
         login = http.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
         assert login.status_code == 200, login.text
         http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-        return cls(http=http, user_id=created.json()["id"], email=email)
+        http.cookies.clear()  # the bearer header authenticates this client, as a device's would
+        return cls(http=http, user_id=http.get("/v1/auth/me").json()["id"], email=email)
 
     def post_swing(self, payload: SwingPayload) -> httpx.Response:
         return self.http.post(
@@ -167,7 +169,7 @@ def job_finished(job: dict[str, Any]) -> bool:
 
 
 def expired_token(user_id: str) -> str:
-    token, _ = create_access_token(uuid.UUID(user_id), SECRET, minutes=-1)
+    token, _ = create_access_token(uuid.UUID(user_id), uuid.uuid4(), SECRET, minutes=-1)
     return token
 
 

@@ -29,15 +29,32 @@ PASSWORD = "practice makes perfect"
 
 def watch(page: Page, errors: list[str]) -> None:
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    # Whatever the Content-Security-Policy blocks is reported on the console: a failure here.
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.set_default_timeout(30_000)
 
 
+def wait_until(page: Page, expression: str, timeout: float = 30_000) -> None:
+    """Page.wait_for_function, without its string eval that the page's CSP (rightly) refuses:
+    page.evaluate runs through the DevTools protocol, outside the page's policy."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true within {timeout / 1000:g} s: {expression}"
+        time.sleep(0.1)
+
+
 def api(page: Page, path: str, method: str = "GET") -> Any:
-    """The API as the page calls it, with the token the page keeps."""
+    """The API as the page calls it: the http-only cookie the login set, and the CSRF header."""
     return page.evaluate(
         """async ([path, method]) => {
-            const token = JSON.parse(localStorage.getItem("swingcoach.token")).token;
-            const response = await fetch("/v1" + path, {method, headers: {Authorization: "Bearer " + token}});
+            const response = await fetch("/v1" + path, {method, headers: {"X-Requested-With": "swingcoach"}});
             return response.status === 204 ? null : response.json();
         }""",
         [path, method],
@@ -74,8 +91,16 @@ def test_practice_to_analysis_to_delete(
     page.fill("input[name=password]", PASSWORD)
     page.click("#submit")
     page.wait_for_url("**/practice")
+    # The tokens are http-only cookies: nothing a page script (or an injected one) can read.
+    assert "swingcoach_" not in page.evaluate("document.cookie")
+    kept = page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+    assert "access_token" not in kept and "eyJ" not in kept, kept
+    assert {c["name"] for c in context.cookies() if c["httpOnly"]} >= {
+        "swingcoach_access",
+        "swingcoach_refresh",
+    }
     page.goto(f"{web_server}/stats")
-    page.wait_for_function("document.body.dataset.statsSwings !== undefined")
+    wait_until(page, "document.body.dataset.statsSwings !== undefined")
     assert page.inner_text("#kpi-swings") == "0"
 
     # Practice: the camera plays the demo swing in a loop; the browser finds each swing. The network
@@ -96,7 +121,7 @@ def test_practice_to_analysis_to_delete(
     page.goto(f"{web_server}/practice")
     started = time.monotonic()
     page.click("#start")
-    page.wait_for_function("window.swingcoach.model !== null")
+    wait_until(page, "window.swingcoach.model !== null")
     figures["model_load_s"] = round(time.monotonic() - started, 2)
     fps_samples, shot_taken = [], False
     deadline = time.monotonic() + 60 + 15 * SWINGS_TO_SEE
@@ -148,7 +173,7 @@ def test_practice_to_analysis_to_delete(
     # The analysis of the first swing: the local clip, the 8 event frames, metrics and the reference.
     swing_id = swings[0]["swingId"]
     page.goto(f"{web_server}/swings/{swing_id}")
-    page.wait_for_function("document.body.dataset.ready === 'true'", timeout=60_000)
+    wait_until(page, "document.body.dataset.ready === 'true'", timeout=60_000)
     assert "Clip recorded in this browser" in page.inner_text("#clip-source")
     assert page.evaluate("document.getElementById('clip').readyState") >= 2
     assert page.locator("#event-strip canvas").count() == 8
@@ -181,7 +206,7 @@ def test_practice_to_analysis_to_delete(
 
     # Statistics now count the swings; recommendations and the start page have something to say.
     page.goto(f"{web_server}/stats")
-    page.wait_for_function(f"document.body.dataset.statsSwings === '{SWINGS_TO_SEE}'")
+    wait_until(page, f"document.body.dataset.statsSwings === '{SWINGS_TO_SEE}'")
     assert page.locator("#chart-score circle").count() >= 1
     shot("desktop-stats")
     page.goto(f"{web_server}/recommendations")
@@ -205,9 +230,9 @@ def test_practice_to_analysis_to_delete(
         small.goto(f"{web_server}{path}")
         if name == "practice":
             small.click("#start")
-            small.wait_for_function("window.swingcoach.posed > 20", timeout=60_000)
+            wait_until(small, "window.swingcoach.posed > 20", timeout=60_000)
         else:
-            small.wait_for_function(ready, timeout=60_000)
+            wait_until(small, ready, timeout=60_000)
         width = small.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the {name} page scrolls sideways"
         shot(f"phone-{name}", small)
@@ -223,7 +248,7 @@ def test_practice_to_analysis_to_delete(
     assert page.locator("#library-empty").is_visible()
     assert api(page, "/swings")["total"] == 0
     page.goto(f"{web_server}/stats")
-    page.wait_for_function("document.body.dataset.statsSwings === '0'")
+    wait_until(page, "document.body.dataset.statsSwings === '0'")
     context.close()
 
     (browser_artifacts / "figures.json").write_text(json.dumps(figures, indent=1))

@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +224,7 @@ class BenchServer:
             time.sleep(1)
 
 
-def signed_in_accounts(url: str, count: int) -> list[dict[str, str]]:
+def signed_in_accounts(url: str, count: int) -> list[dict[str, Any]]:
     """New accounts, each logged in once: the golfers of the run share their tokens."""
     accounts = []
     with httpx.Client(base_url=url, timeout=60) as client:
@@ -232,7 +233,15 @@ def signed_in_accounts(url: str, count: int) -> list[dict[str, str]]:
             client.post("/v1/auth/register", json={"email": email, "password": password}).raise_for_status()
             login = client.post("/v1/auth/login", json={"email": email, "password": password})
             login.raise_for_status()
-            accounts.append({"email": email, "token": login.json()["access_token"]})
+            tokens = login.json()
+            expires = datetime.fromisoformat(tokens["expires_at"]).timestamp()
+            accounts.append(
+                {
+                    "access_token": tokens["access_token"],
+                    "refresh_token": tokens["refresh_token"],
+                    "access_until": expires - 60,
+                }
+            )
     return accounts
 
 

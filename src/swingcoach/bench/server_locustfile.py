@@ -19,6 +19,7 @@ import os
 import random
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ PATH = os.environ["SWINGCOACH_BENCH_PATH"]  # "device" or "video"
 INTERVAL_S = float(os.environ.get("SWINGCOACH_BENCH_INTERVAL_S", "5"))
 WARMUP_S = float(os.environ.get("SWINGCOACH_BENCH_WARMUP_S", "5"))
 WINDOW_S = float(os.environ["SWINGCOACH_BENCH_WINDOW_S"])
-ACCOUNTS = json.loads(os.environ["SWINGCOACH_BENCH_ACCOUNTS"])  # [{email, token}, ...]
+ACCOUNTS = json.loads(os.environ["SWINGCOACH_BENCH_ACCOUNTS"])  # [{access_token, refresh_token, access_until}]
 SWING_BODY = Path(os.environ["SWINGCOACH_BENCH_SWING"]).read_bytes()  # payload JSON or video bytes
 OUT = Path(os.environ["SWINGCOACH_BENCH_OUT"])
 # Saturation runs: each golfer waits for the video's result before the next (a full, bounded queue).
@@ -116,14 +117,37 @@ class Golfer(FastHttpUser):
     network_timeout = 60.0
 
     def on_start(self) -> None:
-        account = ACCOUNTS[next(account_numbers) % len(ACCOUNTS)]
-        self.auth = {"Authorization": f"Bearer {account['token']}"}
+        self.account = ACCOUNTS[next(account_numbers) % len(ACCOUNTS)]
         self.swings = 0
         # Golfers do not swing in step: each starts at a random point of the interval.
         gevent.sleep(random.uniform(0, INTERVAL_S))
 
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.account['access_token']}"}
+
+    def refresh_if_due(self) -> None:
+        """Access tokens live minutes: the first golfer of an account to see it expire refreshes it
+        for all of them (a refresh token works once; a second use would end the login)."""
+        account = self.account
+        if time.time() < account["access_until"] or account.get("refreshing"):
+            return
+        account["refreshing"] = True
+        try:
+            response = self.client.post("/v1/auth/refresh", json={"refresh_token": account["refresh_token"]})
+            response.raise_for_status()
+            tokens = response.json()
+            account.update(
+                access_token=tokens["access_token"],
+                refresh_token=tokens["refresh_token"],
+                access_until=datetime.fromisoformat(tokens["expires_at"]).timestamp() - 60,
+            )
+        finally:
+            account["refreshing"] = False
+
     @task
     def practice(self) -> None:
+        self.refresh_if_due()
         if PATH == "device":
             self.send_keypoints()
         else:

@@ -8,6 +8,7 @@ path, so it is mounted after these routes.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,9 +27,10 @@ from swingcoach.server.api.main import api_router
 from swingcoach.server.api.routes import ops
 from swingcoach.server.core.config import Settings
 from swingcoach.server.core.logging import configure_logging, get_logger
+from swingcoach.server.core.ratelimit import Guard
 from swingcoach.server.db import migrate
 from swingcoach.server.jobs.reaper import Reaper
-from swingcoach.server.middleware import MULTIPART_OVERHEAD, BodySizeLimit, RequestContext
+from swingcoach.server.middleware import MULTIPART_OVERHEAD, BodySizeLimit, RequestContext, SecurityHeaders
 from swingcoach.server.models import Job, JobStatus
 from swingcoach.server.notify import PostgresListener
 from swingcoach.server.services import build_services
@@ -36,6 +38,7 @@ from swingcoach.web import mount_web
 
 log = get_logger(__name__)
 VIDEO_UPLOAD_PATH = "/v1/swings/video"
+PRIVATE_UMASK = 0o077  # files 0600, folders 0700
 
 
 class JobGauges(Collector):
@@ -88,10 +91,19 @@ async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
+    # The database, stored clips and the key hold emails, hashes and secrets: only this user's.
+    os.umask(PRIVATE_UMASK)
+    settings.signing_key  # noqa: B018 - read (and, without SECRET_KEY, warned about) at start
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
+        app.state.guard = Guard.build(settings)
+        if settings.resolved_redis_url is None and services.engine.dialect.name != "sqlite":
+            log.warning(
+                "no REDIS_URL: login limits and logouts hold in this process only; "
+                "with several API replicas set REDIS_URL"
+            )
         if settings.migrate_on_start:
             migrate(services.engine)
         services.notifier.hub.attach(asyncio.get_running_loop())
@@ -119,13 +131,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if listener is not None:
                 listener.stop()
             REGISTRY.unregister(gauges)
+            await app.state.guard.close()
             services.close()
 
+    # Production publishes no API description (the routes are no secret, but no map either).
+    public_docs = settings.env != "production"
     app = FastAPI(
         title="swingcoach",
         version=__version__,
         summary="Golf swing analysis: keypoint payloads analysed in milliseconds, videos by workers.",
         lifespan=lifespan,
+        docs_url="/docs" if public_docs else None,
+        redoc_url="/redoc" if public_docs else None,
+        openapi_url="/openapi.json" if public_docs else None,
     )
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)
@@ -134,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_limit=settings.max_json_bytes,
         limits={VIDEO_UPLOAD_PATH: settings.max_video_bytes + MULTIPART_OVERHEAD},
     )
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     app.include_router(api_router, prefix="/v1")
     app.include_router(ops.router)

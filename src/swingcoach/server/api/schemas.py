@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from swingcoach.schemas import ModelVersions, SwingReport
+from swingcoach.server.core.security import password_problem
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -39,6 +40,39 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
+    refresh_token: str = Field(
+        description="For POST /v1/auth/refresh (browsers get it as an http-only cookie instead)."
+    )
+    refresh_expires_at: datetime
+
+
+# --- accounts, tokens (docs/server.md "Accounts, tokens and abuse limits") ---
+class NewAccount(Credentials):
+    @field_validator("password")
+    @classmethod
+    def _not_common(cls, password: str) -> str:
+        problem = password_problem(password)
+        if problem is not None:
+            raise ValueError(problem)
+        return password
+
+
+class Registered(BaseModel):
+    detail: str = Field(description="The same answer whether or not the email already had an account.")
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str | None = Field(
+        default=None, max_length=200, description="Omit to use the http-only cookie the login set."
+    )
+
+
+class Password(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(max_length=256, description="The account's password, asked again.")
 
 
 class WebhookIn(BaseModel):

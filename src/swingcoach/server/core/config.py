@@ -7,6 +7,7 @@ part onto its own server without any code change.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -15,9 +16,11 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from swingcoach.server.core.logging import get_logger
 from swingcoach.swing.events import DEFAULT_DETECTOR
 
 MiB = 1024 * 1024
+MIN_KEY_BYTES = 32
 
 
 def _env(name: str) -> AliasChoices:
@@ -51,10 +54,43 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None,
         validation_alias=_env("SECRET_KEY"),
-        description="Signs access tokens. Unset: a random key is kept in data_dir (one-machine setups).",
+        description="Signs access tokens (>= 32 bytes). Unset: development only, a random key in data_dir.",
     )
 
-    access_token_minutes: int = Field(default=7 * 24 * 60, gt=0)
+    # --- accounts, tokens and abuse limits (docs/server.md "Accounts, tokens and abuse limits") ---
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production: a strong SECRET_KEY is required, /docs off, /metrics needs METRICS_TOKEN.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("METRICS_TOKEN"),
+        description="/metrics needs 'Authorization: Bearer <token>' when set (production: unset = off).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=_env("REDIS_URL"),
+        description="Login limits and token revocations shared by every replica; default: the broker "
+        "when it is redis://, else in-process (one replica).",
+    )
+    redis_prefix: str = Field(default="swingcoach", description="Prefix of every Redis key of the service.")
+    access_token_minutes: int = Field(default=15, gt=0, description="Lifetime of an access token (JWT).")
+    refresh_token_days: float = Field(default=30.0, gt=0, description="Lifetime of a login (refresh token).")
+    login_account_failures: int = Field(
+        default=5, ge=1, description="Wrong passwords for one account per window before it is locked."
+    )
+    login_ip_failures: int = Field(
+        default=50, ge=1, description="Failed logins from one client address per window before it is refused."
+    )
+    login_window_seconds: int = Field(
+        default=15 * 60, gt=0, description="Window (and lockout) of both limits."
+    )
+    password_hash_threads: int = Field(
+        default=1, ge=1, le=16, description="Threads hashing passwords: logins never take every core."
+    )
+    password_hash_queue: int = Field(
+        default=32, ge=1, description="Logins waiting for a hashing thread beyond which 429 is answered."
+    )
     max_json_bytes: int = Field(default=4 * MiB, gt=0, description="Largest JSON body (a swing payload).")
     max_video_bytes: int = Field(default=200 * MiB, gt=0, description="Largest video upload.")
 
@@ -96,6 +132,26 @@ class Settings(BaseSettings):
             raise ValueError("job_retry_max_seconds must be >= job_retry_base_seconds")
         return self
 
+    @model_validator(mode="after")
+    def _strong_shared_key(self) -> Settings:
+        if self.secret_key is not None and len(self.secret_key.get_secret_value().encode()) < MIN_KEY_BYTES:
+            raise ValueError(
+                f"SECRET_KEY is shorter than {MIN_KEY_BYTES} bytes; make one with `openssl rand -hex 32`"
+            )
+        if self.secret_key is None and self.env == "production":
+            raise ValueError(
+                "SWINGCOACH_ENV=production needs SECRET_KEY (>= 32 bytes, the same for every replica "
+                "and worker); make one with `openssl rand -hex 32`"
+            )
+        return self
+
+    @cached_property
+    def resolved_redis_url(self) -> str | None:
+        if self.redis_url is not None:
+            return self.redis_url
+        broker = self.broker_url or ""
+        return broker if broker.startswith(("redis://", "rediss://")) else None
+
     @cached_property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'swingcoach.db'}"
@@ -118,7 +174,14 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         path = self.data_dir / "secret_key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Created 0600 from the start: never readable by others, not even for a moment.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48))
+        get_logger(__name__).warning(
+            "no SECRET_KEY set: tokens are signed with the key in data_dir; each process writes its own "
+            "key, so replicas and workers on other machines refuse each other's tokens (development only)",
+            path=str(path),
+        )
         return path.read_text().strip()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from swingcoach.schemas import PAYLOAD_SCHEMA_VERSION, REPORT_SCHEMA_VERSION
-from swingcoach.server.api.deps import ServicesDep
+from swingcoach.server.api.deps import ServicesDep, metrics_access
 from swingcoach.server.api.schemas import ServedModels
 from swingcoach.server.services import Services
 
@@ -73,6 +73,6 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     )
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(metrics_access)])
 def metrics() -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -1,7 +1,7 @@
 // What every page shares: the navigation, the account menu, "analysis complete" notifications
 // (server-sent events) and the upload queue, which keeps draining whichever page is open.
 
-import { api, authUrl, forgetToken, token } from "./api.mjs";
+import { api, freshAccess, logout, signedIn } from "./api.mjs";
 import { wake } from "./outbox.mjs";
 import * as store from "./store.mjs";
 
@@ -13,6 +13,8 @@ export function el(tag, attributes = {}, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (name === "class") node.className = value;
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    // Through the CSSOM: the Content-Security-Policy refuses style attributes from markup.
+    else if (name === "style") node.style.cssText = value;
     else node.setAttribute(name, value === true ? "" : value);
   }
   node.append(...children.flat().filter((child) => child !== null && child !== undefined));
@@ -60,7 +62,7 @@ async function showAccount() {
     const unsent = (await store.all("outbox")).filter((item) => item.status === "pending").length;
     if (unsent && !confirm(`${unsent} swing upload${unsent > 1 ? "s are" : " is"} still waiting. Log out and drop ${unsent > 1 ? "them" : "it"}?`)) return;
     await Promise.all([store.clear("outbox"), store.clear("clips")]);
-    forgetToken();
+    await logout();
     sessionStorage.removeItem("swingcoach.email");
     location.assign("/");
   });
@@ -73,8 +75,14 @@ async function showAccount() {
   box.hidden = false;
 }
 
-function listen() {
-  const source = new EventSource(authUrl("/events"));
+// The stream authenticates with the access cookie; a closed stream (the cookie expired) is
+// reopened after a refresh.
+async function listen() {
+  if (!(await freshAccess())) return;
+  const source = new EventSource("/v1/events");
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED) setTimeout(listen, 2000);
+  });
   const handle = (event) => {
     const data = JSON.parse(event.data);
     analysisEvents.dispatchEvent(new CustomEvent("analysis", { detail: data }));
@@ -89,14 +97,13 @@ function listen() {
   };
   source.addEventListener("analysis.complete", handle);
   source.addEventListener("analysis.failed", handle);
-  return source;
 }
 
 // Call first thing on every page.
 export function setupLayout() {
   markTab();
-  document.body.classList.toggle("signed-in", token() !== null);
-  if (token() === null) return;
+  document.body.classList.toggle("signed-in", signedIn());
+  if (!signedIn()) return;
   showAccount().catch(() => {});
   listen();
   wake();

@@ -2,7 +2,7 @@
 // waits in IndexedDB until the server accepts it, retried with exponential backoff and jitter.
 // The swing id made in the browser is the idempotency key, so a resend never makes a duplicate.
 
-import { api, ApiError, token } from "./api.mjs";
+import { api, ApiError, signedIn } from "./api.mjs";
 import * as store from "./store.mjs";
 
 const BASE_DELAY_MS = 1000;
@@ -73,7 +73,7 @@ async function attempt(item) {
 }
 
 async function drain() {
-  if (running || token() === null) return;
+  if (running || !signedIn()) return;
   running = true;
   clearTimeout(timer);
   try {

@@ -1,7 +1,7 @@
 // Analysis of one swing: the clip with the skeleton and event markers, the 8 event frames, score,
 // advice, metrics against tour ranges, and a side-by-side with a tour reference swing.
 
-import { api, authUrl, requireLogin } from "../api.mjs";
+import { api, freshAccess, requireLogin } from "../api.mjs";
 import { scoreRing } from "../charts.mjs";
 import { analysisEvents, el, fitAspect, formatDate, setupLayout, toast } from "../layout.mjs";
 import { drawFigure, drawSkeleton, fitTransform } from "../skeleton.mjs";
@@ -108,7 +108,8 @@ async function videoSource() {
   }
   if (view.swing.source === "video") {
     view.videoBase = view.payload.frame_offset / view.payload.fps;
-    return { src: authUrl(`/swings/${swingId}/video`), note: "The uploaded video." };
+    await freshAccess(); // the <video> element sends the access cookie, not a URL token
+    return { src: `/v1/swings/${swingId}/video`, note: "The uploaded video." };
   }
   return null;
 }

@@ -28,7 +28,10 @@ export function setupAuthForm(register) {
       await login(email, password);
       location.assign(nextPage());
     } catch (problem) {
-      error.textContent = problem.status === 409 ? "This email already has an account: log in instead." : problem.message;
+      // Registering never says whether an email has an account; a login that then fails may mean it had one.
+      error.textContent = register && problem.status === 401
+        ? "This email may already have an account with another password: log in instead."
+        : problem.message;
       error.hidden = false;
     } finally {
       button.disabled = false;

@@ -1,6 +1,6 @@
 // Start page: a welcome for visitors; for golfers, the way into practice and a glance at the rest.
 
-import { api, token } from "../api.mjs";
+import { api, signedIn } from "../api.mjs";
 import { el, formatDate, formatScore, scoreTone, setupLayout } from "../layout.mjs";
 import { thumbnail } from "../swings.mjs";
 
@@ -33,5 +33,5 @@ async function dashboard() {
   if (first) $("focus").replaceChildren(el("div", {}, el("strong", {}, first.title), el("p", { class: "small" }, first.reason)));
 }
 
-if (token() === null) $("welcome").hidden = false;
+if (!signedIn()) $("welcome").hidden = false;
 else dashboard().catch(() => {});
