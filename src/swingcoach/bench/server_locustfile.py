@@ -31,7 +31,8 @@ PATH = os.environ["SWINGCOACH_BENCH_PATH"]  # "device" or "video"
 INTERVAL_S = float(os.environ.get("SWINGCOACH_BENCH_INTERVAL_S", "5"))
 WARMUP_S = float(os.environ.get("SWINGCOACH_BENCH_WARMUP_S", "5"))
 WINDOW_S = float(os.environ["SWINGCOACH_BENCH_WINDOW_S"])
-ACCOUNTS = json.loads(os.environ["SWINGCOACH_BENCH_ACCOUNTS"])  # [{access_token, refresh_token, access_until}]
+# [{access_token, refresh_token, access_until}, ...]: shared by the golfers of each account
+ACCOUNTS = json.loads(os.environ["SWINGCOACH_BENCH_ACCOUNTS"])
 SWING_BODY = Path(os.environ["SWINGCOACH_BENCH_SWING"]).read_bytes()  # payload JSON or video bytes
 OUT = Path(os.environ["SWINGCOACH_BENCH_OUT"])
 # Saturation runs: each golfer waits for the video's result before the next (a full, bounded queue).
