@@ -106,8 +106,9 @@ class CpuMeter:
         self.every_s = every_s
 
     def _cpu(self) -> float:
-        """The server and its live API processes (`serve --processes`)."""
-        total = 0.0
+        """The server, its live API processes (`serve --processes`) and those it has reaped."""
+        own = self.process.cpu_times()
+        total = own.children_user + own.children_system
         for process in [self.process, *self.process.children(recursive=True)]:
             try:
                 times = process.cpu_times()
