@@ -17,11 +17,10 @@ from sqlalchemy import update
 from swingcoach.server.core.config import Settings
 from swingcoach.server.crud.jobs import requeue
 from swingcoach.server.crud.swings import create_video_swing
-from swingcoach.server.crud.users import create_user
 from swingcoach.server.db import migrate
 from swingcoach.server.jobs.reaper import reap
 from swingcoach.server.jobs.tasks import claim, fail_job, lease_heartbeat, process_job, retry_delay
-from swingcoach.server.models import Job, JobStatus, Notification, Swing, SwingStatus, utcnow
+from swingcoach.server.models import Job, JobStatus, Notification, Swing, SwingStatus, User, utcnow
 from swingcoach.server.services import Services, build_services
 from swingcoach.server.storage import Readable, Storage
 
@@ -86,7 +85,9 @@ def services(tmp_path: Path) -> Iterator[Services]:
 
 
 def upload(services: Services, video: Path) -> tuple[Swing, Job]:
-    user = create_user(services.sessions, f"{uuid.uuid4().hex[:8]}@example.com", "password123")
+    user = User(id=uuid.uuid4(), email=f"{uuid.uuid4().hex[:8]}@example.com", password_hash="unused")
+    with services.sessions.begin() as session:
+        session.add(user)
     swing_id = uuid.uuid4()
     key = f"videos/{user.id}/{swing_id}/clip.mp4"
     with video.open("rb") as f:
