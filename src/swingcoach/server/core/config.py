@@ -16,8 +16,10 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from swingcoach.swing.events import DEFAULT_DETECTOR
+from swingcoach.video.source import VideoLimits
 
 MiB = 1024 * 1024
+GiB = 1024 * MiB
 
 
 def _env(name: str) -> AliasChoices:
@@ -57,6 +59,18 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=7 * 24 * 60, gt=0)
     max_json_bytes: int = Field(default=4 * MiB, gt=0, description="Largest JSON body (a swing payload).")
     max_video_bytes: int = Field(default=200 * MiB, gt=0, description="Largest video upload.")
+    # Video limits: checked on the upload's header before it is stored, and by the worker on every
+    # decoded frame. A swing clip is ~7 s; 60 s leaves room for a few swings in one clip; 3600
+    # frames is 15 s of 240 fps slow motion (or 60 s at 60 fps); 4K phone video is allowed (one
+    # decoded 4K frame is ~25 MB, an 8192x8192 one ~200 MB).
+    max_video_seconds: float = Field(default=60.0, gt=0, description="Longest video upload.")
+    max_video_frames: int = Field(default=3600, gt=0, description="Most frames in a video upload.")
+    max_video_pixels: int = Field(
+        default=3840 * 2160, gt=0, description="Largest frame (width x height) of a video upload."
+    )
+    storage_quota_bytes: int = Field(
+        default=2 * GiB, gt=0, description="Stored video clips per user, all together."
+    )
 
     pose_backend: str = Field(default="mediapipe-full", description="Pose model of the video path.")
     event_detector: str = Field(
@@ -103,6 +117,10 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_storage_url(self) -> str:
         return self.storage_url or str(self.data_dir.resolve() / "storage")
+
+    @property
+    def video_limits(self) -> VideoLimits:
+        return VideoLimits(self.max_video_seconds, self.max_video_frames, self.max_video_pixels)
 
     @property
     def embedded_queue(self) -> bool:
