@@ -96,7 +96,7 @@ def _open_container(
     name = spec if isinstance(spec, str) else "the video"
     stream_options = None if limits is None else [limits.decoder_options]
     try:
-        container = av.open(spec, options=options or {}, stream_options=stream_options, timeout=10.0)
+        container = av.open(spec, "r", options=options or {}, stream_options=stream_options, timeout=10.0)
     except (av.FFmpegError, OSError) as exc:
         raise InputError(f"not a readable video: {name} ({exc.__class__.__name__})") from None
     if not container.streams.video:
