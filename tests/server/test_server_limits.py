@@ -24,7 +24,7 @@ from sqlalchemy import update
 from server.live_service import Process, Service, env_for_service, free_port, job_finished, serve_command
 from swingcoach.bench.uploads import flat_video
 from swingcoach.schemas import SwingPayload
-from swingcoach.server.models import Swing
+from swingcoach.server.models import Job, Swing
 from swingcoach.video.source import FileSource, VideoLimitError, VideoLimits
 
 MakePayload = Callable[..., SwingPayload]
@@ -265,3 +265,28 @@ def test_an_implausible_payload_is_refused_and_changes_nothing(
     assert client.http.get(f"/v1/swings/{body['swing_id']}").status_code == 404
     assert client.http.get(f"/v1/swings/{stored.swing_id}").json() == before
     assert client.http.get("/v1/swings").json()["total"] == 1
+
+
+def test_a_dead_jobs_clip_is_kept_for_a_retry_then_deleted(limited: Service, demo_video: Path) -> None:
+    """Dead letters come from transient errors: their clip waits `dead_clip_days` (7) for a retry."""
+    client = limited.client()
+    recent, old = (client.upload(demo_video.read_bytes()).json() for _ in range(2))
+    for accepted, finished in ((recent, datetime.now(UTC)), (old, datetime.now(UTC) - timedelta(days=8))):
+        assert client.wait_job(accepted["job_id"], job_finished)["status"] == "done"
+        with limited.engine.begin() as connection:  # as the reaper leaves a job that used its attempts
+            connection.execute(
+                update(Swing).where(Swing.id == uuid.UUID(accepted["swing_id"])).values(status="failed")
+            )
+            connection.execute(
+                update(Job)
+                .where(Job.id == uuid.UUID(accepted["job_id"]))
+                .values(status="dead", finished_at=finished)
+            )
+    deadline = time.monotonic() + 30
+    while len(storage_files(limited, client.user_id)) > 1:
+        assert time.monotonic() < deadline, "the reaper never deleted the old dead job's clip"
+        time.sleep(0.2)
+    time.sleep(3)  # another reaper pass (every 2 s) leaves the recent one alone
+    assert client.http.get(f"/v1/swings/{recent['swing_id']}/video").status_code == 200
+    assert client.http.get(f"/v1/swings/{old['swing_id']}/video").status_code == 404
+    assert client.http.get(f"/v1/swings/{old['swing_id']}").json()["status"] == "failed", "the row stays"

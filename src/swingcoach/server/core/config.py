@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     video_retention_days: float | None = Field(
         default=None, gt=0, description="Delete uploaded videos of swings not marked `keep` after this."
     )
+    dead_clip_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="Clips of dead-lettered jobs (transient errors) are kept this long for a retry.",
+    )
 
     sse_poll_seconds: float = Field(default=10.0, gt=0, description="SSE falls back to reading the DB.")
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)

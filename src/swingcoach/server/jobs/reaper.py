@@ -5,8 +5,8 @@
 - a queued or retrying job with no message for `requeue_after_seconds` (the broker lost it, or the
   server stopped between the commit and the publish): published again;
 - housekeeping: uploaded videos past their retention (unless the swing is kept), clips of failed
-  uploads (normally deleted when the job fails; this catches a process that died first), old
-  notifications.
+  uploads (normally deleted when the job fails; this catches a process that died first) and of
+  jobs dead for `dead_clip_days`, old notifications.
 
 Every change is a conditional UPDATE, so several API replicas can reap at once; a message sent
 twice is harmless because processing is idempotent.
@@ -74,8 +74,14 @@ def _housekeeping(services: Services) -> None:
     now = utcnow()
     with services.sessions.begin() as session:
         session.execute(delete(Notification).where(Notification.created_at < now - NOTIFICATION_RETENTION))
+    dead_before = now - timedelta(days=services.settings.dead_clip_days)
+    unusable_job = (Job.status == JobStatus.failed) | (
+        (Job.status == JobStatus.dead) & (Job.finished_at < dead_before)
+    )
     failed = select(Swing.id, Swing.video_key).where(
-        Swing.video_key.is_not(None), Swing.status == SwingStatus.failed
+        Swing.video_key.is_not(None),
+        Swing.status == SwingStatus.failed,
+        exists().where(Job.swing_id == Swing.id, unusable_job),
     )
     with services.sessions() as session:
         unusable = list(session.execute(failed.limit(500)))

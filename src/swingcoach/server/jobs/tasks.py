@@ -207,8 +207,9 @@ def drop_clip(services: Services, key: str) -> None:
 
 
 def fail_job(services: Services, job: Job, status: JobStatus, error: str, attempt: int | None) -> bool:
-    """Record a final failure (`failed` or `dead`) on the job and its swing, and tell the user. The
-    clip cannot be analysed, so it is deleted (the swing keeps its error).
+    """Record a final failure (`failed` or `dead`) on the job and its swing, and tell the user. A
+    `failed` job's clip cannot be analysed, so it is deleted (the swing keeps its error); a dead
+    job's clip is kept a while for a retry (the reaper deletes it after `dead_clip_days`).
 
     With `attempt`, only if this worker still owns that attempt; without, only if not running.
     """
@@ -229,7 +230,7 @@ def fail_job(services: Services, job: Job, status: JobStatus, error: str, attemp
         if not owned:
             return False
         swing = session.get(Swing, job.swing_id)
-        clip = None if swing is None else swing.video_key
+        clip = swing.video_key if swing is not None and status == JobStatus.failed else None
         if swing is not None:
             swing.status, swing.error = SwingStatus.failed, error
         user = session.get_one(User, job.user_id)
