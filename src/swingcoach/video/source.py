@@ -57,7 +57,7 @@ class VideoLimits:
             )
         if seconds is not None and seconds > self.max_seconds:
             raise VideoLimitError(
-                f"the video runs at least {seconds:.1f} s; at most {self.max_seconds:g} s are allowed"
+                f"the video runs at least {seconds:.2f} s; at most {self.max_seconds:g} s are allowed"
             )
 
 
@@ -105,15 +105,17 @@ def _open_container(
     return container
 
 
-def header_length(container: av.container.InputContainer) -> tuple[int | None, float | None]:
-    """(frames, seconds) the header claims; None where it says nothing."""
+def check_header(container: av.container.InputContainer, limits: VideoLimits) -> None:
+    """What the header claims (frame size, frame count, duration; each where it says) against the
+    limits, before any frame is decoded."""
     stream = container.streams.video[0]
+    limits.check_size(stream.codec_context.width, stream.codec_context.height)
     seconds = None
     if stream.duration is not None and stream.time_base is not None:
         seconds = float(stream.duration * stream.time_base)
     elif container.duration is not None:
         seconds = container.duration / av.time_base
-    return stream.frames or None, seconds
+    limits.check_length(stream.frames or None, seconds)
 
 
 def probe(file: str | Path | BinaryIO, limits: VideoLimits) -> None:
@@ -124,9 +126,7 @@ def probe(file: str | Path | BinaryIO, limits: VideoLimits) -> None:
     except InputError:
         return
     with container:
-        context = container.streams.video[0].codec_context
-        limits.check_size(context.width, context.height)
-        limits.check_length(*header_length(container))
+        check_header(container, limits)
 
 
 class Closeable(ABC):
@@ -174,8 +174,7 @@ class FileSource(FrameSource):
         width, height = self._stream.codec_context.width, self._stream.codec_context.height
         if limits is not None:
             try:  # before the first frame is decoded (the rotation probe below)
-                limits.check_size(width, height)
-                limits.check_length(*header_length(self._container))
+                check_header(self._container, limits)
             except VideoLimitError:
                 self._container.close()
                 raise
