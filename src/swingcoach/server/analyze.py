@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
-import threading
+import queue
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,16 +97,24 @@ class Analyzer:
         self.pose_backend_name = pose_backend
         self.threads = threads
         self.detector = create_event_detector(event_detector)
-        self._local = threading.local()
-        # Fails at start-up, not on the first upload, if the model is missing.
-        self.pose_version = self._backend().version
+        # Fails at start-up, not on the first upload, if the model is missing; then serves the first
+        # job (a backend per thread kept this one idle beside it: ~80 MB of the process's RSS).
+        first = create_backend(pose_backend, threads=threads)
+        self.pose_version = first.version
+        self._idle: queue.SimpleQueue[PoseBackend] = queue.SimpleQueue()
+        self._idle.put(first)
 
-    def _backend(self) -> PoseBackend:
-        # Pose backends follow one person from frame to frame: one per thread.
-        backend = getattr(self._local, "backend", None)
-        if backend is None:
-            backend = self._local.backend = create_backend(self.pose_backend_name, threads=self.threads)
-        return backend
+    @contextmanager
+    def _backend(self) -> Iterator[PoseBackend]:
+        """A backend for one video at a time (it follows one person from frame to frame)."""
+        try:
+            backend = self._idle.get_nowait()
+        except queue.Empty:  # more concurrent jobs than backends so far
+            backend = create_backend(self.pose_backend_name, threads=self.threads)
+        try:
+            yield backend
+        finally:
+            self._idle.put(backend)
 
     def served_versions(self) -> ModelVersions:
         return model_versions(self.pose_version, self.detector)
@@ -121,9 +131,9 @@ class Analyzer:
     ) -> tuple[list[VideoSwing], ModelVersions]:
         """Every swing in the video: the first is `swing_id`, later ones get ids derived from it.
         The video is decoded within `limits` (VideoLimitError past them)."""
-        backend = self._backend()
-        _sequence, _info, analyses = analyze_video(FileSource(path, limits), backend, self.detector)
-        versions = model_versions(backend.version, self.detector)
+        with self._backend() as backend:
+            _sequence, _info, analyses = analyze_video(FileSource(path, limits), backend, self.detector)
+        versions = model_versions(self.pose_version, self.detector)
         swings = [
             VideoSwing(
                 report=analysis.report,

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     max_video_pixels: int = Field(
         default=3840 * 2160, gt=0, description="Largest frame (width x height) of a video upload."
     )
+    video_decode_threads: int = Field(
+        default=2, ge=1, le=16, description="Decoder threads per video: each holds a frame in memory."
+    )
     storage_quota_bytes: int = Field(
         default=2 * GiB, gt=0, description="Stored video clips per user, all together."
     )
@@ -125,7 +128,9 @@ class Settings(BaseSettings):
 
     @property
     def video_limits(self) -> VideoLimits:
-        return VideoLimits(self.max_video_seconds, self.max_video_frames, self.max_video_pixels)
+        return VideoLimits(
+            self.max_video_seconds, self.max_video_frames, self.max_video_pixels, self.video_decode_threads
+        )
 
     @property
     def embedded_queue(self) -> bool:
