@@ -123,7 +123,7 @@ def test_the_decoder_counts_frames_and_time_whatever_the_header_says(videos: dic
     """Unit level: the same header-less file against small limits, one at a time."""
     for limits, message in (
         (VideoLimits(max_seconds=1000, max_frames=20, max_pixels=64 * 64), "at least 21 frames"),
-        (VideoLimits(max_seconds=3, max_frames=10**6, max_pixels=64 * 64), "at least 3.2 s"),
+        (VideoLimits(max_seconds=3, max_frames=10**6, max_pixels=64 * 64), "at least 3.20 s"),
     ):
         with FileSource(videos["streamed"], limits) as source, pytest.raises(VideoLimitError, match=message):
             for _ in source:
@@ -180,6 +180,16 @@ def test_retention_deletes_old_clips_unless_kept(limited: Service, demo_video: P
     assert client.http.get(f"/v1/swings/{old['swing_id']}").json()["status"] == "done", "the swing stays"
     assert client.http.get(f"/v1/swings/{kept['swing_id']}/video").status_code == 200
     assert len(storage_files(limited, client.user_id)) == 1
+
+
+def test_a_4k_clip_is_allowed_and_decoded_within_the_memory_bound(limited: Service, tmp_path: Path) -> None:
+    """4K phone video passes the default pixel cap; decoding it (2 threads) stays under the bound."""
+    client = limited.client()
+    accepted = client.upload(flat_video(tmp_path / "4k.mp4", 3840, 2160, 30).read_bytes())
+    assert accepted.status_code == 202, accepted.text
+    job = client.wait_job(accepted.json()["job_id"], job_finished)
+    assert job["status"] == "failed" and "no person found" in job["error"], "decoded to the end"
+    assert peak_rss_mib(limited) < RSS_LIMIT_MIB
 
 
 def test_a_normal_upload_stays_under_the_memory_bound(limited: Service) -> None:
