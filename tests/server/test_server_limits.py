@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import update
 
 from server.live_service import Process, Service, env_for_service, free_port, job_finished, serve_command
-from swingcoach.bench.uploads import flat_video
+from swingcoach.bench.uploads import flat_video, lying_video
 from swingcoach.schemas import SwingPayload
 from swingcoach.server.models import Job, Swing
 from swingcoach.video.source import FileSource, VideoLimitError, VideoLimits
@@ -82,6 +82,8 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "long": flat_video(root / "long.mp4", 64, 64, 120 * 30),  # ~70-100 kB
         # No duration or frame count in the header; 5 fps keeps the worker's pose runs few.
         "streamed": flat_video(root / "streamed.mkv", 64, 64, 90 * 5, fps=5, streamed=True),
+        # The header says 64x64; after 60 such frames come 8192x8192 ones.
+        "lying": lying_video(root / "lying.avi"),
     }
 
 
@@ -116,6 +118,20 @@ def test_a_video_whose_header_hides_its_length_is_stopped_by_the_worker(
     ).total_seconds()
     assert worker_s < 2 * DEFAULT_SECONDS
     assert storage_files(limited, client.user_id) == [], "the unusable clip is deleted"
+    assert peak_rss_mib(limited) < RSS_LIMIT_MIB
+
+
+def test_frames_larger_than_the_header_says_are_never_decoded(
+    limited: Service, videos: dict[str, Path]
+) -> None:
+    client = limited.client()
+    accepted = client.upload(videos["lying"].read_bytes(), name="swing.avi")
+    assert accepted.status_code == 202, "the header says 64x64"
+    job = client.wait_job(accepted.json()["job_id"], job_finished)
+    assert job["status"] == "failed" and job["attempts"] == 1, job
+    assert "after frame 60, or its frames exceed 8294400 pixels" in job["error"]
+    assert storage_files(limited, client.user_id) == []
+    # Decoded, the 8192x8192 frames took the process past 1 GB.
     assert peak_rss_mib(limited) < RSS_LIMIT_MIB
 
 

@@ -8,7 +8,9 @@ here, small because they are flat colour:
 - 8192x8192, 10 frames (~30 kB): refused from its header, before a frame is decoded;
 - 64x64 flat, 120 s (~100 kB): refused from its header;
 - 64x64 flat, 90 s, streamed (its header says neither duration nor frame count): decoded by the
-  worker until the decoded time passes the limit, then failed.
+  worker until the decoded time passes the limit, then failed;
+- an AVI whose header says 64x64 with 8192x8192 frames after the first 60: FFmpeg's `max_pixels`
+  refuses to allocate them, the job fails.
 Per case: the answer to the upload, the job's outcome, the worker's seconds on it and the RSS.
 """
 
@@ -44,27 +46,51 @@ class _Pipe(io.RawIOBase):
         return self.out.write(data)
 
 
+# One encoder thread, no lookahead: encoding an 8192x8192 frame then takes ~1.3 GB, not ~4 GB.
+ENCODER_OPTIONS = {"threads": "1", "rc-lookahead": "0", "bf": "0", "refs": "1"}
+
+
+def _flat_frames(encoder: Any, width: int, height: int, count: int) -> list[av.Packet]:
+    """`count` flat grey frames through an encoder (a stream's or a bare codec context)."""
+    frame = av.VideoFrame(width, height, "yuv420p")
+    for plane in frame.planes:
+        plane.update(bytes([40]) * plane.buffer_size)
+    packets = []
+    for index in range(count):
+        frame.pts = index
+        packets += encoder.encode(frame)
+    return packets + encoder.encode(None)
+
+
 def flat_video(
     path: Path, width: int, height: int, frames: int, fps: int = 30, streamed: bool = False
 ) -> Path:
-    """A flat grey H.264 video (mp4, or matroska when `streamed`: no duration in its header).
-
-    One encoder thread, no lookahead: encoding an 8192x8192 frame then takes ~1.3 GB, not ~4 GB."""
+    """A flat grey H.264 video (mp4, or matroska when `streamed`: no duration in its header)."""
     with path.open("wb") as out:
         target = _Pipe(out) if streamed else out
         with av.open(target, mode="w", format="matroska" if streamed else "mp4") as container:
-            options = {"threads": "1", "rc-lookahead": "0", "bf": "0", "refs": "1"}
-            stream = container.add_stream("libx264", rate=Fraction(fps), options=options)
+            stream = container.add_stream("libx264", rate=Fraction(fps), options=ENCODER_OPTIONS)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            frame = av.VideoFrame(width, height, "yuv420p")
-            for plane in frame.planes:
-                plane.update(bytes([40]) * plane.buffer_size)
-            for index in range(frames):
-                frame.pts = index
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode():
+            for packet in _flat_frames(stream, width, height, frames):
                 container.mux(packet)
+    return path
+
+
+def lying_video(path: Path, small: int = 64, frames: int = 60, huge: int = 8192) -> Path:
+    """An AVI whose header says small x small, holding `frames` such frames and then 5 of huge x huge:
+    H.264 carries each frame's size in the stream itself; nothing checks it against the header."""
+    packets = []
+    for size, count in ((small, frames), (huge, 5)):
+        encoder = av.CodecContext.create("libx264", "w")
+        encoder.width, encoder.height, encoder.pix_fmt = size, size, "yuv420p"
+        encoder.time_base, encoder.options = Fraction(1, 30), ENCODER_OPTIONS
+        packets += _flat_frames(encoder, size, size, count)
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("h264", rate=30)  # only the header: no encoder behind it
+        stream.width, stream.height, stream.pix_fmt = small, small, "yuv420p"
+        for index, packet in enumerate(packets):
+            packet.stream, packet.time_base, packet.pts, packet.dts = stream, Fraction(1, 30), index, index
+            container.mux(packet)
     return path
 
 
@@ -133,6 +159,7 @@ def bench_uploads(pose_backend: str) -> dict[str, Any]:
             "64x64, 90 s, no duration in header": flat_video(
                 root / "streamed.mkv", 64, 64, 90 * 30, streamed=True
             ),
+            "header 64x64, then 8192x8192 frames": lying_video(root / "lying.avi"),
         }
         cases = []
         for index, (name, video) in enumerate(videos.items()):
