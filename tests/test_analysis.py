@@ -236,7 +236,7 @@ def _payload(**change: object) -> dict:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"fps": -1}, "greater than 0"),
+        ({"fps": -1}, "greater than or equal to 1"),
         ({"frames": 6}, "6 frames of 17 x 3 int16 need"),
         ({"frames": 1}, "greater than or equal to 3"),
         ({"keypoints": "%%% not base64"}, "not valid base64"),

@@ -10,11 +10,11 @@ import base64
 import binascii
 import itertools
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.pose.skeleton import NUM_KEYPOINTS
@@ -23,6 +23,12 @@ from swingcoach.swing.events.base import EVENT_NAMES, SwingEvents
 REPORT_SCHEMA_VERSION = "2.0"
 PAYLOAD_SCHEMA_VERSION = "1.0"
 MAX_PAYLOAD_FRAMES = 3600  # 15 s at 240 fps
+# Every number a client sends is bounded: frame indices fit a 32-bit column (2^31 frames is over
+# 100 days at 240 fps), and no swing was recorded before phones filmed them.
+MAX_FRAME_INDEX = 2**31 - 1
+EARLIEST_RECORDING = datetime(2000, 1, 1, tzinfo=UTC)
+FrameIndex = Annotated[int, Field(ge=0, le=MAX_FRAME_INDEX)]
+Name = Annotated[str | None, Field(default=None, max_length=200)]
 
 Handedness = Literal["right", "left"]
 View = Literal["face-on", "down-the-line", "other"]
@@ -33,14 +39,14 @@ class EventFrames(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    address: int
-    toe_up: int
-    mid_backswing: int
-    top: int
-    mid_downswing: int
-    impact: int
-    mid_follow_through: int
-    finish: int
+    address: FrameIndex
+    toe_up: FrameIndex
+    mid_backswing: FrameIndex
+    top: FrameIndex
+    mid_downswing: FrameIndex
+    impact: FrameIndex
+    mid_follow_through: FrameIndex
+    finish: FrameIndex
 
     @model_validator(mode="after")
     def _in_order(self) -> EventFrames:
@@ -58,10 +64,10 @@ class EventFrames(BaseModel):
 
 
 class ModelVersions(BaseModel):
-    pose: str | None = None
-    events: str | None = None
-    lift: str | None = None
-    analysis: str | None = None
+    pose: Name
+    events: Name
+    lift: Name
+    analysis: Name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,6 +81,8 @@ KEYPOINT_SCALE = np.array([2.0, 2.0, 10000.0])
 WORLD_SCALE = np.array([1000.0, 1000.0, 1000.0])
 MISSING = -32768
 _VALUES_PER_FRAME = NUM_KEYPOINTS * 3
+MAX_POINTS_TEXT = 4 * -(-MAX_PAYLOAD_FRAMES * _VALUES_PER_FRAME * 2 // 3)  # base64 of the most frames
+MAX_CONFIDENCE = round(KEYPOINT_SCALE[2])  # confidence 1
 
 
 def pack_points(points: np.ndarray, scale: np.ndarray) -> str:
@@ -111,19 +119,35 @@ class SwingPayload(BaseModel):
 
     schema_version: Literal["1.0"] = PAYLOAD_SCHEMA_VERSION
     swing_id: UUID
-    recorded_at: datetime | None = None
-    fps: float = Field(gt=0, le=1000)
+    recorded_at: datetime | None = Field(default=None, description="from 2000 on; naive is UTC")
+    fps: float = Field(ge=1, le=1000)
     width: int = Field(gt=0, le=16384)
     height: int = Field(gt=0, le=16384)
     frames: int = Field(ge=3, le=MAX_PAYLOAD_FRAMES)
-    frame_offset: int = Field(default=0, ge=0, description="source frame index of the first row")
+    frame_offset: FrameIndex = Field(default=0, description="source frame index of the first row")
     handedness: Handedness | None = None
     view: View | None = None
-    keypoints: str = Field(description="base64 int16 (frames, 17, 3): x, y in half pixels, confidence x 1e4")
-    world: str | None = Field(default=None, description="base64 int16 (frames, 17, 3): metric 3D in mm")
+    keypoints: str = Field(
+        max_length=MAX_POINTS_TEXT,
+        description="base64 int16 (frames, 17, 3): x, y in half pixels, confidence x 1e4 (0 to 1e4)",
+    )
+    world: str | None = Field(
+        default=None, max_length=MAX_POINTS_TEXT, description="base64 int16 (frames, 17, 3): metric 3D in mm"
+    )
     events: EventFrames | None = Field(default=None, description="device-side events, rows of this payload")
     device: str | None = Field(default=None, max_length=200)
     models: ModelVersions = Field(default_factory=ModelVersions)
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _plausible_time(cls, recorded_at: datetime | None) -> datetime | None:
+        # The year first: converting year 1 at +01:00 to UTC overflows.
+        if recorded_at is not None and (
+            recorded_at.year < EARLIEST_RECORDING.year
+            or (recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC)) < EARLIEST_RECORDING
+        ):
+            raise ValueError(f"recorded_at must be from {EARLIEST_RECORDING.year} on; check the device clock")
+        return recorded_at
 
     @model_validator(mode="after")
     def _consistent(self) -> SwingPayload:
@@ -133,6 +157,9 @@ class SwingPayload(BaseModel):
             raise ValueError(f"keypoints {error}") from None
         if np.isnan(keypoints).all():
             raise ValueError("keypoints: no frame holds a person")
+        confidence = np.round(keypoints[..., 2] * KEYPOINT_SCALE[2])  # NaN rows compare False
+        if ((confidence < 0) | (confidence > MAX_CONFIDENCE)).any():
+            raise ValueError("the keypoints are not a person: a confidence is outside [0, 1]")
         if self.world is not None:
             try:
                 unpack_points(self.world, self.frames, WORLD_SCALE)

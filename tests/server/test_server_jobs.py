@@ -92,7 +92,7 @@ def upload(services: Services, video: Path) -> tuple[Swing, Job]:
     key = f"videos/{user.id}/{swing_id}/clip.mp4"
     with video.open("rb") as f:
         services.storage.put(key, f)
-    swing, job, created = create_video_swing(services, user.id, swing_id, key, "sha")
+    swing, job, created = create_video_swing(services, user.id, swing_id, key, "sha", video.stat().st_size)
     assert created
     return swing, job
 

@@ -37,6 +37,7 @@ from swingcoach.pose.base import PoseBackend, PoseSequence
 from swingcoach.pose.skeleton import MIRROR, K
 from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
 from swingcoach.server.analyze import Analyzer
+from swingcoach.server.core.config import Settings
 from swingcoach.swing.detect import DetectorSettings, find_swings
 from swingcoach.swing.events import DEFAULT_DETECTOR, EVENT_NAMES, EventDetector, create_event_detector
 from swingcoach.video.source import Frame, FrameSource, VideoInfo, open_source
@@ -260,7 +261,7 @@ class Runner:
     def server_clip(self, path: Path) -> list[Seen]:
         """The server's clip job on the video file, as the worker runs it."""
         try:
-            found, _versions = self.analyzer.analyze_video(path, uuid.uuid4())
+            found, _versions = self.analyzer.analyze_video(path, uuid.uuid4(), Settings().video_limits)
         except (NoPersonError, NoSwingError):
             return []
         return [seen(f.report, 0.0, lambda frame, fps=f.payload.fps: frame / fps) for f in found]

@@ -10,11 +10,12 @@ from swingcoach.cli.edge import bench_edge
 from swingcoach.cli.event_model import bench_events
 from swingcoach.cli.lift import bench_lift, bench_lift_agreement
 from swingcoach.cli.pose import bench_pose
-from swingcoach.cli.serve import bench_server
+from swingcoach.cli.serve import bench_server, bench_uploads
 
 bench_app = typer.Typer(help="Benchmarks: accuracy and speed, as tables (or --json).", no_args_is_help=True)
 bench_app.command("edge")(bench_edge)
 bench_app.command("server")(bench_server)
+bench_app.command("uploads")(bench_uploads)
 bench_app.command("lift")(bench_lift)
 bench_app.command("lift-agreement")(bench_lift_agreement)
 bench_app.command("events")(bench_events)

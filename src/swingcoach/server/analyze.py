@@ -7,19 +7,38 @@
 
 from __future__ import annotations
 
-import threading
+import queue
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from swingcoach.analysis.quality import frame_checks
 from swingcoach.analysis.score import ADVICE_BELOW_SCORE
 from swingcoach.analysis.swing import analyze_swing
+from swingcoach.errors import InputError
 from swingcoach.pipeline import analyze_video, model_versions
 from swingcoach.pose import create_backend
-from swingcoach.pose.base import PoseBackend
+from swingcoach.pose.base import PoseBackend, PoseSequence
 from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
 from swingcoach.swing.events import create_event_detector
+from swingcoach.video.source import FileSource, VideoLimits
+
+# The device path's gate: keypoints that are not a person are refused, not analysed and stored.
+# A real golfer's payload passes with room to spare (the demo swing: every point in the frame, no
+# frame failing a check); random or zeroed keypoints fail every frame.
+FRAME_MARGIN = 0.5  # of the frame's width / height around it: a hand may leave the picture, a body not
+MIN_IN_FRAME = 0.5  # share of the keypoints within the frame and its margin
+MAX_BAD_FRAMES = 0.5  # share of the frames failing a tracking check (analysis.quality)
+PERSON_CHECKS = ("confidence", "bones", "jumps")
+
+
+class NotAPerson(InputError):
+    """The keypoints cannot be a person's."""
 
 
 @dataclass(frozen=True)
@@ -50,35 +69,71 @@ def swing_summary(report: SwingReport) -> dict[str, Any]:
     }
 
 
+def check_person(sequence: PoseSequence) -> None:
+    """Raise NotAPerson unless the keypoints could be a person seen in the frame."""
+    valid = sequence.valid
+    seen = sequence.keypoints[valid]
+    x, y = seen[..., 0], seen[..., 1]
+    w, h = sequence.width * FRAME_MARGIN, sequence.height * FRAME_MARGIN
+    inside = float(((x >= -w) & (x <= sequence.width + w) & (y >= -h) & (y <= sequence.height + h)).mean())
+    if inside < MIN_IN_FRAME:
+        raise NotAPerson(
+            f"the keypoints are not a person: {100 * (1 - inside):.0f}% of them lie far outside "
+            f"the {sequence.width}x{sequence.height} frame"
+        )
+    checks = frame_checks(sequence.keypoints, sequence.fps, int(np.argmax(valid)))
+    failed = {name: float(checks[name][valid].mean()) for name in PERSON_CHECKS}
+    bad = float(np.logical_or.reduce([checks[name][valid] for name in PERSON_CHECKS]).mean())
+    if bad > MAX_BAD_FRAMES:
+        worst = max(failed, key=failed.__getitem__)
+        raise NotAPerson(
+            f"the keypoints are not a person: {100 * bad:.0f}% of the frames fail the body checks "
+            f"(mostly {worst}: {'no confidence' if worst == 'confidence' else 'not a body shape'})"
+        )
+
+
 class Analyzer:
     def __init__(self, pose_backend: str, event_detector: str, threads: int = 1) -> None:
         self.pose_backend_name = pose_backend
         self.threads = threads
         self.detector = create_event_detector(event_detector)
-        self._local = threading.local()
-        # Fails at start-up, not on the first upload, if the model is missing.
-        self.pose_version = self._backend().version
+        # Fails at start-up, not on the first upload, if the model is missing; then serves the first
+        # job (a backend per thread kept this one idle beside it: ~80 MB of the process's RSS).
+        first = create_backend(pose_backend, threads=threads)
+        self.pose_version = first.version
+        self._idle: queue.SimpleQueue[PoseBackend] = queue.SimpleQueue()
+        self._idle.put(first)
 
-    def _backend(self) -> PoseBackend:
-        # Pose backends follow one person from frame to frame: one per thread.
-        backend = getattr(self._local, "backend", None)
-        if backend is None:
-            backend = self._local.backend = create_backend(self.pose_backend_name, threads=self.threads)
-        return backend
+    @contextmanager
+    def _backend(self) -> Iterator[PoseBackend]:
+        """A backend for one video at a time (it follows one person from frame to frame)."""
+        try:
+            backend = self._idle.get_nowait()
+        except queue.Empty:  # more concurrent jobs than backends so far
+            backend = create_backend(self.pose_backend_name, threads=self.threads)
+        try:
+            yield backend
+        finally:
+            self._idle.put(backend)
 
     def served_versions(self) -> ModelVersions:
         return model_versions(self.pose_version, self.detector)
 
     def analyze_payload(self, payload: SwingPayload) -> tuple[SwingReport, ModelVersions]:
         """The device and browser path: the payload's 2D through the same analysis as a video's."""
-        analysis = analyze_swing(payload.to_sequence(), self.detector, handedness=payload.handedness)
+        sequence = payload.to_sequence()
+        check_person(sequence)
+        analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness)
         return analysis.report, model_versions(payload.models.pose, self.detector)
 
-    def analyze_video(self, path: Path, swing_id: uuid.UUID) -> tuple[list[VideoSwing], ModelVersions]:
-        """Every swing in the video: the first is `swing_id`, later ones get ids derived from it."""
-        backend = self._backend()
-        _sequence, _info, analyses = analyze_video(path, backend, self.detector)
-        versions = model_versions(backend.version, self.detector)
+    def analyze_video(
+        self, path: Path, swing_id: uuid.UUID, limits: VideoLimits
+    ) -> tuple[list[VideoSwing], ModelVersions]:
+        """Every swing in the video: the first is `swing_id`, later ones get ids derived from it.
+        The video is decoded within `limits` (VideoLimitError past them)."""
+        with self._backend() as backend:
+            _sequence, _info, analyses = analyze_video(FileSource(path, limits), backend, self.detector)
+        versions = model_versions(self.pose_version, self.detector)
         swings = [
             VideoSwing(
                 report=analysis.report,

@@ -118,6 +118,7 @@ class Swing(Base):
     # Fingerprint of the clip's bytes; for an upload the same as content_sha256, for a keypoint swing
     # the clip attached to it later.
     video_sha256: Mapped[str | None] = mapped_column(String(64))
+    video_bytes: Mapped[int | None] = mapped_column(BigInteger)  # the clip's size, for the storage quota
     fps: Mapped[float | None]
     frames: Mapped[int | None]
     width: Mapped[int | None]

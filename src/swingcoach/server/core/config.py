@@ -18,8 +18,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from swingcoach.server.core.logging import get_logger
 from swingcoach.swing.events import DEFAULT_DETECTOR
+from swingcoach.video.source import VideoLimits
 
 MiB = 1024 * 1024
+GiB = 1024 * MiB
 MIN_KEY_BYTES = 32
 
 
@@ -93,6 +95,21 @@ class Settings(BaseSettings):
     )
     max_json_bytes: int = Field(default=4 * MiB, gt=0, description="Largest JSON body (a swing payload).")
     max_video_bytes: int = Field(default=200 * MiB, gt=0, description="Largest video upload.")
+    # Video limits: checked on the upload's header before it is stored, and by the worker on every
+    # decoded frame. A swing clip is ~7 s; 60 s leaves room for a few swings in one clip; 3600
+    # frames is 15 s of 240 fps slow motion (or 60 s at 60 fps); 4K phone video is allowed (one
+    # decoded 4K frame is ~25 MB, an 8192x8192 one ~200 MB).
+    max_video_seconds: float = Field(default=60.0, gt=0, description="Longest video upload.")
+    max_video_frames: int = Field(default=3600, gt=0, description="Most frames in a video upload.")
+    max_video_pixels: int = Field(
+        default=3840 * 2160, gt=0, description="Largest frame (width x height) of a video upload."
+    )
+    video_decode_threads: int = Field(
+        default=2, ge=1, le=16, description="Decoder threads per video: each holds a frame in memory."
+    )
+    storage_quota_bytes: int = Field(
+        default=2 * GiB, gt=0, description="Stored video clips per user, all together."
+    )
 
     pose_backend: str = Field(default="mediapipe-full", description="Pose model of the video path.")
     event_detector: str = Field(
@@ -113,6 +130,11 @@ class Settings(BaseSettings):
     )
     video_retention_days: float | None = Field(
         default=None, gt=0, description="Delete uploaded videos of swings not marked `keep` after this."
+    )
+    dead_clip_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="Clips of dead-lettered jobs (transient errors) are kept this long for a retry.",
     )
 
     sse_poll_seconds: float = Field(default=10.0, gt=0, description="SSE falls back to reading the DB.")
@@ -159,6 +181,12 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_storage_url(self) -> str:
         return self.storage_url or str(self.data_dir.resolve() / "storage")
+
+    @property
+    def video_limits(self) -> VideoLimits:
+        return VideoLimits(
+            self.max_video_seconds, self.max_video_frames, self.max_video_pixels, self.video_decode_threads
+        )
 
     @property
     def embedded_queue(self) -> bool:

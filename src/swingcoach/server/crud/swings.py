@@ -25,6 +25,7 @@ from swingcoach.server.services import Services
 
 # A device clock may run a little fast; further in the future is a broken clock.
 MAX_CLOCK_SKEW = timedelta(hours=1)
+MiB = 1024 * 1024
 log = get_logger(__name__)
 
 
@@ -34,6 +35,48 @@ class SwingConflict(ValueError):
 
 class UnknownAccount(LookupError):
     """The swing names an account that is not in the database."""
+
+
+class QuotaExceeded(ValueError):
+    """Storing the clip would take the user's stored clips past the storage quota."""
+
+
+def stored_bytes(session: Session, user_id: uuid.UUID) -> int:
+    """The user's stored clips, each once (the swings of one upload share its clip)."""
+    clips = (
+        select(Swing.video_key, Swing.video_bytes)
+        .where(Swing.user_id == user_id, Swing.video_key.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    return session.scalar(select(func.coalesce(func.sum(clips.c.video_bytes), 0))) or 0
+
+
+def check_quota(session: Session, user_id: uuid.UUID, size: int, quota: int) -> None:
+    used = stored_bytes(session, user_id)
+    if used + size > quota:
+        raise QuotaExceeded(
+            f"this clip ({size / MiB:.1f} MiB) does not fit your storage quota of {quota / MiB:g} MiB "
+            f"({used / MiB:.1f} MiB used); delete swings you no longer need"
+        )
+
+
+def ensure_quota(services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, size: int) -> None:
+    """Before storing an upload: QuotaExceeded when it cannot fit. A swing that already has its clip
+    is a resend (or a conflict): nothing new is kept, so it is let through to be answered."""
+    with services.sessions() as session:
+        swing = session.get(Swing, swing_id)
+        if swing is not None and swing.user_id == user_id and swing.video_sha256 is not None:
+            return
+        check_quota(session, user_id, size, services.settings.storage_quota_bytes)
+
+
+def _reserve(services: Services, session: Session, user_id: uuid.UUID, size: int) -> None:
+    """Check the quota again in the transaction that records the clip, holding the user's row, so
+    concurrent uploads of one user cannot all fit into the same free space (Postgres)."""
+    if session.get(User, user_id, with_for_update=True) is None:
+        raise UnknownAccount(user_id)
+    check_quota(session, user_id, size, services.settings.storage_quota_bytes)
 
 
 @dataclass(frozen=True)
@@ -154,7 +197,12 @@ def _new_job(services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, now: d
 
 
 def _attach_clip(
-    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, video_key: str, content_sha256: str
+    services: Services,
+    user_id: uuid.UUID,
+    swing_id: uuid.UUID,
+    video_key: str,
+    content_sha256: str,
+    size: int,
 ) -> tuple[Swing, Job, bool] | None:
     """The clip of a swing that already exists: a resend of the same upload, or the clip of a keypoint
     swing (the browser's "also upload the clip"), which attaches to it and re-analyses it. None when
@@ -169,7 +217,8 @@ def _attach_clip(
         if swing.video_sha256 == content_sha256:
             resend = True
         elif swing.source == SwingSource.device and swing.video_key is None:
-            swing.video_key, swing.video_sha256 = video_key, content_sha256
+            _reserve(services, session, user_id, size)
+            swing.video_key, swing.video_sha256, swing.video_bytes = video_key, content_sha256, size
             job = _new_job(services, user_id, swing_id, now)
             session.add(job)
             session.flush()
@@ -185,12 +234,18 @@ def _attach_clip(
 
 
 def create_video_swing(
-    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, video_key: str, content_sha256: str
+    services: Services,
+    user_id: uuid.UUID,
+    swing_id: uuid.UUID,
+    video_key: str,
+    content_sha256: str,
+    size: int,
 ) -> tuple[Swing, Job, bool]:
     """Record an uploaded video and its analysis job in one transaction; (swing, job, created). A
     resend of the same video under the same id returns the first upload's swing and job; a clip for a
-    keypoint swing of the same account attaches to it (one physical swing stays one swing)."""
-    attached = _attach_clip(services, user_id, swing_id, video_key, content_sha256)
+    keypoint swing of the same account attaches to it (one physical swing stays one swing). Raises
+    QuotaExceeded when the clip (`size` bytes) does not fit the user's storage quota."""
+    attached = _attach_clip(services, user_id, swing_id, video_key, content_sha256, size)
     if attached is not None:
         return attached
     now = utcnow()
@@ -204,6 +259,7 @@ def create_video_swing(
         content_sha256=content_sha256,
         video_key=video_key,
         video_sha256=content_sha256,
+        video_bytes=size,
         models={},
         metrics={},
         faults=[],
@@ -211,12 +267,13 @@ def create_video_swing(
     job = _new_job(services, user_id, swing_id, now)
     try:
         with services.sessions.begin() as session:
+            _reserve(services, session, user_id, size)
             session.add(swing)
             session.flush()
             session.add(job)
     except IntegrityError:
         # A concurrent upload or payload took the id first.
-        attached = _attach_clip(services, user_id, swing_id, video_key, content_sha256)
+        attached = _attach_clip(services, user_id, swing_id, video_key, content_sha256, size)
         if attached is None:
             raise UnknownAccount(user_id) from None
         return attached

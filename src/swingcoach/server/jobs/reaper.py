@@ -4,7 +4,9 @@
   used all its attempts;
 - a queued or retrying job with no message for `requeue_after_seconds` (the broker lost it, or the
   server stopped between the commit and the publish): published again;
-- housekeeping: uploaded videos past their retention (unless the swing is kept), old notifications.
+- housekeeping: uploaded videos past their retention (unless the swing is kept), clips of failed
+  uploads (normally deleted when the job fails; this catches a process that died first) and of
+  jobs dead for `dead_clip_days`, old notifications.
 
 Every change is a conditional UPDATE, so several API replicas can reap at once; a message sent
 twice is harmless because processing is idempotent.
@@ -20,7 +22,7 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from swingcoach.server.core.logging import get_logger
-from swingcoach.server.jobs.tasks import fail_job
+from swingcoach.server.jobs.tasks import drop_clip, fail_job
 from swingcoach.server.models import Job, JobStatus, Notification, Swing, SwingStatus, utcnow
 
 if TYPE_CHECKING:
@@ -72,6 +74,20 @@ def _housekeeping(services: Services) -> None:
     now = utcnow()
     with services.sessions.begin() as session:
         session.execute(delete(Notification).where(Notification.created_at < now - NOTIFICATION_RETENTION))
+    dead_before = now - timedelta(days=services.settings.dead_clip_days)
+    unusable_job = (Job.status == JobStatus.failed) | (
+        (Job.status == JobStatus.dead) & (Job.finished_at < dead_before)
+    )
+    failed = select(Swing.id, Swing.video_key).where(
+        Swing.video_key.is_not(None),
+        Swing.status == SwingStatus.failed,
+        exists().where(Job.swing_id == Swing.id, unusable_job),
+    )
+    with services.sessions() as session:
+        unusable = list(session.execute(failed.limit(500)))
+    for swing_id, key in unusable:
+        drop_clip(services, key)
+        log.info("clip of a failed upload deleted", swing_id=str(swing_id))
     days = services.settings.video_retention_days
     if days is None:
         return
@@ -87,9 +103,7 @@ def _housekeeping(services: Services) -> None:
     with services.sessions() as session:
         expired = list(session.execute(old.limit(500)))
     for swing_id, key in expired:
-        services.storage.delete(key)
-        with services.sessions.begin() as session:
-            session.execute(update(Swing).where(Swing.video_key == key).values(video_key=None))
+        drop_clip(services, key)
         log.info("uploaded video deleted after retention", swing_id=str(swing_id))
 
 

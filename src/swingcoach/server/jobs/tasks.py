@@ -165,6 +165,7 @@ def _finish_done(
                     content_sha256=upload.content_sha256,
                     video_key=upload.video_key,
                     video_sha256=upload.video_sha256,
+                    video_bytes=upload.video_bytes,
                 )
                 session.add(target)
             _store_swing(session, target, item, versions)
@@ -192,8 +193,23 @@ def _own_cancelled(session: Session, job_id: uuid.UUID) -> None:
     )
 
 
+def drop_clip(services: Services, key: str) -> None:
+    """Delete a stored clip and every swing's reference to it (the rows stay). The file goes first:
+    if the process dies in between, the reference is still there for the next sweep to find."""
+    services.storage.delete(key)
+    with services.sessions.begin() as session:
+        session.execute(
+            update(Swing)
+            .where(Swing.video_key == key)
+            .values(video_key=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def fail_job(services: Services, job: Job, status: JobStatus, error: str, attempt: int | None) -> bool:
-    """Record a final failure (`failed` or `dead`) on the job and its swing, and tell the user.
+    """Record a final failure (`failed` or `dead`) on the job and its swing, and tell the user. A
+    `failed` job's clip cannot be analysed, so it is deleted (the swing keeps its error); a dead
+    job's clip is kept a while for a retry (the reaper deletes it after `dead_clip_days`).
 
     With `attempt`, only if this worker still owns that attempt; without, only if not running.
     """
@@ -214,12 +230,18 @@ def fail_job(services: Services, job: Job, status: JobStatus, error: str, attemp
         if not owned:
             return False
         swing = session.get(Swing, job.swing_id)
+        clip = swing.video_key if swing is not None and status == JobStatus.failed else None
         if swing is not None:
             swing.status, swing.error = SwingStatus.failed, error
         user = session.get_one(User, job.user_id)
         data = {"swing_id": str(job.swing_id), "job_id": str(job.id), "status": str(status), "error": error}
         notification = record_notification(session, user, ANALYSIS_FAILED, data)
     services.notifier.delivered(notification, user)
+    if clip is not None:
+        try:
+            drop_clip(services, clip)
+        except Exception as error:  # the reaper's sweep of failed uploads tries again
+            log.warning("could not delete the clip of a failed job", key=clip, error=str(error))
     return True
 
 
@@ -284,7 +306,7 @@ def process_job(services: Services, job_id: uuid.UUID) -> float | None:
         )
         with heartbeat, services.storage.local_path(swing.video_key) as path:
             local_path = str(path)
-            found, versions = services.analyzer.analyze_video(path, job.swing_id)
+            found, versions = services.analyzer.analyze_video(path, job.swing_id, settings.video_limits)
         _finish_done(services, job, attempt, found, versions)
         bound.info("job done", swings=len(found), models=versions.model_dump(exclude_none=True))
         return None

@@ -29,23 +29,27 @@ from swingcoach.server.api.schemas import (
 from swingcoach.server.core.logging import get_logger
 from swingcoach.server.crud.jobs import latest_job
 from swingcoach.server.crud.swings import (
+    QuotaExceeded,
     SwingConflict,
     SwingFilter,
     UnknownAccount,
     create_device_swing,
     create_video_swing,
     delete_swing,
+    ensure_quota,
     get_own,
     list_swings,
 )
 from swingcoach.server.models import Job, Swing, SwingStatus
 from swingcoach.server.storage import CHUNK, Storage
+from swingcoach.video.source import VideoLimitError, probe
 
 router = APIRouter(prefix="/swings", tags=["swings"])
 log = get_logger(__name__)
 
 # Container signatures of the video formats the decoder is meant for: a cheap early "not a video"
-# answer. Whether the file really decodes is found out by the worker (the job then fails).
+# answer. The header is then checked against the video limits without decoding a frame; whether the
+# file really decodes (within the limits: headers can lie) is found out by the worker.
 SNIFF_BYTES = 16
 MEDIA_TYPES = {".mp4": "video/mp4", ".mkv": "video/x-matroska", ".avi": "video/x-msvideo"}
 
@@ -116,13 +120,24 @@ class HashingReader:
         return data
 
 
+def _size(stream: BinaryIO) -> int:
+    size = stream.seek(0, 2)
+    stream.seek(0)
+    return size
+
+
 def _store_hashed(storage: Storage, key: str, stream: BinaryIO) -> str:
     reader = HashingReader(stream)
     storage.put(key, reader)
     return reader.digest.hexdigest()
 
 
-@router.post("/video", response_model=UploadAccepted, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/video",
+    response_model=UploadAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={413: {"description": "Over the video limits, or over the user's storage quota"}},
+)
 async def upload_video(
     request: Request,
     file: Annotated[UploadFile, File(description="The clip: mp4, mov, webm, mkv or avi.")],
@@ -146,16 +161,25 @@ async def upload_video(
         )
     swing_id = swing_id or uuid.uuid4()
     request.state.swing_id = str(swing_id)
+    size = await run_in_threadpool(_size, file.file)
+    try:
+        await run_in_threadpool(probe, file.file, services.settings.video_limits)
+        await run_in_threadpool(ensure_quota, services, user_id, swing_id, size)
+    except (VideoLimitError, QuotaExceeded) as error:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error)) from None
+    await file.seek(0)
     key = f"videos/{user_id}/{swing_id}/{uuid.uuid4().hex}{extension}"
     content = await run_in_threadpool(_store_hashed, services.storage, key, file.file)
     try:
         swing, job, created = await run_in_threadpool(
-            create_video_swing, services, user_id, swing_id, key, content
+            create_video_swing, services, user_id, swing_id, key, content, size
         )
-    except (SwingConflict, UnknownAccount) as error:
+    except (SwingConflict, UnknownAccount, QuotaExceeded) as error:
         await run_in_threadpool(services.storage.delete, key)
         if isinstance(error, UnknownAccount):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, ACCOUNT_GONE) from None
+        if isinstance(error, QuotaExceeded):
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error)) from None
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     if created:
         services.queue.enqueue(job.id)
