@@ -34,8 +34,8 @@ HEAD = [K.NOSE, K.L_EYE, K.R_EYE, K.L_EAR, K.R_EAR]
 SMOOTHING_S = 0.06
 
 
-# The int8 lifter: 15 ms per 7 s swing where fp32 takes 80 (the server analyses every payload), within
-# 0.3 mm of it on Human3.6M (docs/lift.md).
+# The int8 lifter: 3 ms per 7 s swing where fp32 takes 11 (the server analyses every payload),
+# within 0.3 mm of it on Human3.6M (docs/lift.md).
 ANALYSIS_LIFTER = "lifter-int8"
 
 

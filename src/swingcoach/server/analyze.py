@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from swingcoach.pipeline import analyze_video, model_versions
 from swingcoach.pose import create_backend
 from swingcoach.pose.base import PoseBackend, PoseSequence
 from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
-from swingcoach.swing.events import create_event_detector
+from swingcoach.swing.events import LearnedEventDetector, create_event_detector
 from swingcoach.video.source import FileSource, VideoLimits
 
 # The device path's gate: keypoints that are not a person are refused, not analysed and stored.
@@ -93,10 +94,20 @@ def check_person(sequence: PoseSequence) -> None:
 
 
 class Analyzer:
-    def __init__(self, pose_backend: str, event_detector: str, threads: int = 1) -> None:
+    def __init__(
+        self, pose_backend: str, event_detector: str, threads: int = 1, payload_concurrency: int = 1
+    ) -> None:
         self.pose_backend_name = pose_backend
         self.threads = threads
         self.detector = create_event_detector(event_detector)
+        # Payload analyses hold the interpreter lock most of their ~11 ms: run side by side, N of them
+        # each take N times as long (and all finish late together) and starve the event loop; taking
+        # turns, each finishes in its own time and the others wait in line.
+        self._payload_turns = threading.BoundedSemaphore(payload_concurrency)
+        # The models of the device path load now, not in the first golfer's request.
+        model_versions(None, self.detector)
+        if isinstance(self.detector, LearnedEventDetector):
+            _ = self.detector.session
         # Fails at start-up, not on the first upload, if the model is missing; then serves the first
         # job (a backend per thread kept this one idle beside it: ~80 MB of the process's RSS).
         first = create_backend(pose_backend, threads=threads)
@@ -122,8 +133,9 @@ class Analyzer:
     def analyze_payload(self, payload: SwingPayload) -> tuple[SwingReport, ModelVersions]:
         """The device and browser path: the payload's 2D through the same analysis as a video's."""
         sequence = payload.to_sequence()
-        check_person(sequence)
-        analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness)
+        with self._payload_turns:
+            check_person(sequence)
+            analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness)
         return analysis.report, model_versions(payload.models.pose, self.detector)
 
     def analyze_video(

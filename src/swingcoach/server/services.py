@@ -42,7 +42,12 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         engine=engine,
         sessions=session_factory(engine),
         storage=open_storage(settings.resolved_storage_url, settings.s3_endpoint_url),
-        analyzer=Analyzer(settings.pose_backend, settings.event_detector, settings.inference_threads),
+        analyzer=Analyzer(
+            settings.pose_backend,
+            settings.event_detector,
+            settings.inference_threads,
+            settings.payload_analysis_concurrency,
+        ),
         notifier=Notifier(
             StreamHub(), WebhookSender(settings.webhook_timeout_seconds, settings.webhook_attempts)
         ),

@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         default=DEFAULT_DETECTOR, description="Swing event detector (swingcoach events)."
     )
     inference_threads: int = Field(default=1, ge=1, le=16)
+    payload_analysis_concurrency: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Keypoint payloads analysed at once per process (they take turns).",
+    )
 
     embedded_workers: int = Field(default=1, ge=0, le=16, description="In-process job threads (no broker).")
     job_max_attempts: int = Field(default=4, ge=1, description="After this many failed attempts: dead.")
