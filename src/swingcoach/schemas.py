@@ -10,11 +10,11 @@ import base64
 import binascii
 import itertools
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.pose.skeleton import NUM_KEYPOINTS
@@ -26,6 +26,19 @@ MAX_PAYLOAD_FRAMES = 3600  # 15 s at 240 fps
 
 Handedness = Literal["right", "left"]
 View = Literal["face-on", "down-the-line", "other"]
+
+# Free text the service stores: Postgres refuses NUL in text and JSONB, so it is refused when the
+# request is read (a 422 that says so) and the schema says it with a pattern.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL (\\x00) characters")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL_PATTERN})]
 
 
 class EventFrames(BaseModel):
@@ -58,10 +71,10 @@ class EventFrames(BaseModel):
 
 
 class ModelVersions(BaseModel):
-    pose: str | None = None
-    events: str | None = None
-    lift: str | None = None
-    analysis: str | None = None
+    pose: Text | None = None
+    events: Text | None = None
+    lift: Text | None = None
+    analysis: Text | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +135,7 @@ class SwingPayload(BaseModel):
     keypoints: str = Field(description="base64 int16 (frames, 17, 3): x, y in half pixels, confidence x 1e4")
     world: str | None = Field(default=None, description="base64 int16 (frames, 17, 3): metric 3D in mm")
     events: EventFrames | None = Field(default=None, description="device-side events, rows of this payload")
-    device: str | None = Field(default=None, max_length=200)
+    device: Text | None = Field(default=None, max_length=200)
     models: ModelVersions = Field(default_factory=ModelVersions)
 
     @model_validator(mode="after")

@@ -3,26 +3,59 @@ shared contracts in `swingcoach.schemas`; these wrap them."""
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from swingcoach.schemas import ModelVersions, SwingReport
+from swingcoach.schemas import ModelVersions, SwingReport, Text
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+# The largest id or offset the databases hold (BIGINT): larger ones are refused, not overflowed.
+MAX_INT64 = 2**63 - 1
+# Datetimes in queries: years a swing can have. Wider ones overflow on the way to UTC (year 9999
+# at -23:59) or compare differently on SQLite and Postgres (year 1 at +01:00).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    # The year is checked before converting: the conversion itself can overflow.
+    if not EARLIEST.year <= value.year < LATEST.year or not EARLIEST <= value.astimezone(UTC) < LATEST:
+        raise ValueError(f"must be from {EARLIEST.date()} to {LATEST.date()} (UTC)")
+    return value.astimezone(UTC)
+
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_range),
+    Field(description=f"ISO 8601 with a timezone, from {EARLIEST.date()} to {LATEST.date()}."),
+]
 
 
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
-    password: str = Field(min_length=8, max_length=256)
+    # The pattern is checked in the validator, after the NUL check, so each refusal says why.
+    email: Text = Field(max_length=320, json_schema_extra={"pattern": EMAIL_PATTERN})
+    password: Text = Field(min_length=8, max_length=256)
 
     @field_validator("email")
     @classmethod
     def _normalize_email(cls, email: str) -> str:
+        if re.fullmatch(EMAIL_PATTERN, email) is None:
+            raise ValueError("is not an email address")
         return email.strip().lower()
 
 
@@ -45,7 +78,7 @@ class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: AnyHttpUrl | None = Field(description="POSTed an event per analysis; null removes the webhook.")
-    secret: str | None = Field(
+    secret: Text | None = Field(
         default=None, min_length=16, max_length=200, description="Signs bodies: X-Swingcoach-Signature."
     )
 
@@ -112,7 +145,7 @@ class SwingUpdate(BaseModel):
 
     favorite: bool | None = None
     keep: bool | None = Field(default=None, description="Keep the uploaded video past the retention period.")
-    note: str | None = Field(default=None, max_length=2000)
+    note: Text | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _not_empty(self) -> SwingUpdate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from swingcoach.server.api.deps import ServicesDep, SessionDep, UserId, account
@@ -67,7 +68,8 @@ async def login(request: Request, services: ServicesDep) -> Token:
         else:
             credentials = Credentials.model_validate_json(await request.body())
     except ValidationError as error:
-        raise HTTPException(422, f"login needs an email and a password: {error.errors()[0]['msg']}") from None
+        # The same 422 body as every other route: the field and the reason.
+        raise RequestValidationError(error.errors(include_url=False)) from None
     return await run_in_threadpool(_login, services, credentials)
 
 
