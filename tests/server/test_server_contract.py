@@ -4,13 +4,24 @@ not reach private addresses (SSRF), and an OpenAPI document that says what the s
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+import uuid
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from ipaddress import ip_address, ip_network
+from typing import ClassVar
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from server.live_service import PASSWORD, Service
 from swingcoach.schemas import ModelVersions, SwingPayload
+from swingcoach.server.models import User
+from swingcoach.server.notify import WebhookRefused, WebhookSender, permitted, resolve_webhook
 
 MakePayload = Callable[..., SwingPayload]
 NUL = "\x00"
@@ -100,3 +111,143 @@ def test_ordinary_datetimes_still_filter(service: Service) -> None:
 def test_model_versions_refuse_nul_in_process() -> None:
     with pytest.raises(ValueError, match="NUL"):
         ModelVersions(pose=f"a{NUL}")
+
+
+# --- 2. Webhooks reach public addresses only (SSRF) -------------------------------------------------
+
+REFUSED_ADDRESSES = [
+    "127.0.0.1", "127.0.0.2", "0.0.0.0", "10.0.0.1", "172.16.0.1", "192.168.1.1", "100.64.0.1",
+    "169.254.169.254", "224.0.0.1", "255.255.255.255", "::", "::1", "fc00::1", "fd12:3456::1",
+    "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:10.0.0.1",
+    "::127.0.0.1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::", "2001:0:4136:e378:8000:63bf:80ff:fffe",
+]  # fmt: skip
+# The test services allow 127.0.0.1 (their receivers listen there): these reach the rest of loopback.
+REFUSED_URLS = [
+    "http://127.2/hook",
+    "http://2130706434/hook",
+    "http://0x7f.0.0.2/hook",
+    "http://[::1]:8000/hook",
+    "http://[::ffff:127.0.0.2]/hook",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fe80::1]/hook",
+    "http://10.1.2.3/hook",
+    "https://192.168.0.1/hook",
+]
+
+
+@pytest.mark.parametrize("text", REFUSED_ADDRESSES)
+def test_non_public_addresses_are_not_permitted(text: str) -> None:
+    assert not permitted(ip_address(text))
+
+
+def test_public_and_allowed_addresses_are_permitted() -> None:
+    for text in ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "::ffff:93.184.216.34"):
+        assert permitted(ip_address(text)), text
+    allow = [ip_network("10.0.0.0/8"), ip_network("::1/128")]
+    assert permitted(ip_address("10.1.2.3"), allow) and permitted(ip_address("::1"), allow)
+    assert permitted(ip_address("::ffff:10.1.2.3"), allow)
+    assert not permitted(ip_address("192.168.1.1"), allow)
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8000/hook", "http://127.0.0.1/hook", *REFUSED_URLS])
+def test_webhook_urls_to_private_hosts_are_refused(url: str) -> None:
+    with pytest.raises(WebhookRefused):
+        resolve_webhook(url)
+
+
+class Rebinding:
+    """A DNS answer for hook.example that changes: public when checked at PUT, loopback later."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self.answers = answers
+        self.calls = 0
+
+    def __call__(self, host: str, port: int, *args: object, **kwargs: object) -> list[tuple]:
+        assert host == "hook.example"
+        address = self.answers[min(self.calls, len(self.answers) - 1)]
+        self.calls += 1
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+
+def _deliver(dns: Rebinding, monkeypatch: pytest.MonkeyPatch, status: int = 204) -> list[httpx.Request]:
+    """What one delivery to https://hook.example:8443/in sends, with `dns` answering."""
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(status, headers={"Location": "http://127.0.0.1/"})
+
+    sender = WebhookSender(1.0, attempts=2, transport=httpx.MockTransport(answer))
+    sender._deliver("https://hook.example:8443/in", "a-webhook-secret-of-some-length", b"{}")
+    return sent
+
+
+def test_delivery_connects_to_the_address_it_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = _deliver(Rebinding(["93.184.216.34"]), monkeypatch)
+    assert len(sent) == 1
+    request = sent[0]
+    assert request.url.host == "93.184.216.34" and request.url.port == 8443
+    assert request.headers["Host"] == "hook.example:8443"
+    assert request.extensions["sni_hostname"] == "hook.example"
+
+
+def test_delivery_refuses_a_host_that_rebinds_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    dns = Rebinding(["93.184.216.34", "127.0.0.1"])
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    assert resolve_webhook("https://hook.example:8443/in") == ip_address("93.184.216.34")  # at PUT
+    assert _deliver(dns, monkeypatch) == []
+    assert dns.calls == 2  # one resolution per check: the connection uses the checked address
+
+
+def test_delivery_follows_no_redirect(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = _deliver(Rebinding(["93.184.216.34"]), monkeypatch, status=302)
+    assert [r.url.host for r in sent] == ["93.184.216.34", "93.184.216.34"]  # two attempts, no hop
+
+
+def test_put_webhook_refuses_private_hosts(service: Service) -> None:
+    client = service.client()
+    for url in REFUSED_URLS:
+        answer = client.http.put("/v1/users/me/webhook", json={"url": url})
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["errors"][0]["loc"] == ["body", "url"]
+    assert client.http.get("/v1/users/me/webhook").json()["url"] is None
+    unknown = client.http.put("/v1/users/me/webhook", json={"url": "http://no-such-host.invalid/hook"})
+    assert unknown.status_code == 422 and "does not resolve" in unknown.json()["detail"]
+
+
+def test_delivery_to_a_private_address_is_refused_at_send_time(
+    service: Service, make_payload: MakePayload
+) -> None:
+    """A webhook stored while its name was public (DNS rebinding, or a row from before this
+    check): delivery checks the address again and sends nothing to loopback."""
+    receiver = HTTPServer(("127.0.0.2", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    Receiver.deliveries.clear()
+    try:
+        client = service.client()
+        url = f"http://127.0.0.2:{receiver.server_port}/hook"
+        with Session(service.engine) as session, session.begin():
+            session.execute(update(User).where(User.id == uuid.UUID(client.user_id)).values(webhook_url=url))
+        assert client.http.get("/v1/users/me/webhook").json()["url"] == url
+        assert client.post_swing(make_payload()).status_code == 201
+        deadline = time.monotonic() + 15
+        while "webhook refused" not in service.api.tail() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "webhook refused" in service.api.tail()
+        assert Receiver.deliveries == []
+    finally:
+        receiver.shutdown()
+
+
+class Receiver(BaseHTTPRequestHandler):
+    deliveries: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        Receiver.deliveries.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""

@@ -44,7 +44,10 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         storage=open_storage(settings.resolved_storage_url, settings.s3_endpoint_url),
         analyzer=Analyzer(settings.pose_backend, settings.event_detector, settings.inference_threads),
         notifier=Notifier(
-            StreamHub(), WebhookSender(settings.webhook_timeout_seconds, settings.webhook_attempts)
+            StreamHub(),
+            WebhookSender(
+                settings.webhook_timeout_seconds, settings.webhook_attempts, settings.webhook_allow
+            ),
         ),
     )
     if settings.embedded_queue:
