@@ -4,6 +4,7 @@ not reach private addresses (SSRF), and an OpenAPI document that says what the s
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from server.live_service import PASSWORD, Service
 from swingcoach.schemas import ModelVersions, SwingPayload
+from swingcoach.server.api.schemas import ErrorBody
 from swingcoach.server.models import User
 from swingcoach.server.notify import WebhookRefused, WebhookSender, permitted, resolve_webhook
 
@@ -251,3 +253,72 @@ class Receiver(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         """Quiet."""
+
+
+# --- 3. The OpenAPI document says what the service answers -----------------------------------------
+
+
+def test_openapi_documents_our_error_bodies(embedded: Service) -> None:
+    schema = httpx.get(f"{embedded.url}/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(schema)
+    error_ref = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, item in schema["paths"].items():
+        assert path.startswith("/v1/") or path in ("/healthz", "/readyz"), f"{path}: a web page in the API"
+        for method, operation in item.items():
+            responses = operation["responses"]
+            where = f"{method.upper()} {path}"
+            if operation.get("parameters") or "requestBody" in operation:
+                assert responses["422"]["content"]["application/json"]["schema"] == error_ref, where
+            if operation.get("security"):
+                assert "401" in responses, where
+            if "{" in path:
+                assert "404" in responses, where
+            if "requestBody" in operation:
+                assert "413" in responses, where
+    paths = schema["paths"]
+    assert "409" in paths["/v1/swings"]["post"]["responses"]
+    assert {"400", "409", "413", "415"} <= set(paths["/v1/swings/video"]["post"]["responses"])
+    assert {"401", "422"} <= set(paths["/v1/auth/login"]["post"]["responses"])
+    assert "409" in paths["/v1/jobs/{job_id}/retry"]["post"]["responses"]
+    assert "503" in paths["/readyz"]["get"]["responses"]
+
+
+def test_error_answers_are_error_bodies(embedded: Service) -> None:
+    client = embedded.client()
+    answers = [
+        client.http.get("/v1/swings", params={"limit": 0}),  # 422 from a query
+        client.http.post("/v1/swings", json={"fps": "fast"}),  # 422 from a body
+        httpx.post(f"{embedded.url}/v1/auth/login", json={"email": "nope"}),  # 422 from the login
+        client.http.get(f"/v1/swings/{uuid.uuid4()}"),  # 404
+        httpx.get(f"{embedded.url}/v1/swings"),  # 401
+        client.http.put("/v1/swings"),  # 405
+    ]
+    for answer in answers:
+        assert answer.status_code >= 400 and ErrorBody.model_validate(answer.json()).detail, answer.text
+    assert [a.status_code for a in answers] == [422, 422, 422, 404, 401, 405]
+    assert all(ErrorBody.model_validate(a.json()).errors for a in answers[:3])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/v1/swings/{id}", "DELETE, GET, PATCH"),
+        ("POST", "/v1/swings/{id}", "DELETE, GET, PATCH"),
+        ("DELETE", "/v1/swings", "GET, POST"),
+        ("GET", "/v1/users/me/webhook", None),
+        ("POST", "/v1/users/me/webhook", "GET, PUT"),
+        ("GET", "/v1/auth/login", "POST"),
+        ("POST", "/login", "GET"),
+        ("POST", "/static/css/app.css", "GET, HEAD"),
+    ],
+)
+def test_405_names_every_method_of_the_path(
+    embedded: Service, method: str, path: str, allowed: str | None
+) -> None:
+    client = embedded.client()
+    answer = client.http.request(method, path.replace("{id}", str(uuid.uuid4())))
+    if allowed is None:
+        assert answer.status_code != 405
+        return
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["Allow"] == allowed

@@ -227,6 +227,37 @@ class Recommendations(BaseModel):
     note: str | None = None
 
 
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="Where: body, query, header or path, then the field.")
+    msg: str
+    type: str
+
+
 class ErrorBody(BaseModel):
+    """Every error answer: a readable `detail`; for a 422, `errors` too."""
+
     detail: str
-    errors: list[dict[str, Any]] | None = None
+    errors: list[ErrorItem] | None = None
+
+
+# Every error answer of the API, one description per status. The statuses any route may answer
+# (401 on authenticated routes, 404 on a path with an id, 413 and 422 on bodies, ...) are added to
+# the OpenAPI document from each operation's shape (app.py); a route declares only its own ones
+# (409, 415, 429, ...) with `responses=error_responses(...)`.
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The form or multipart body could not be parsed.",
+    401: "Not authenticated: no token, or an expired, forged or revoked one.",
+    403: "Authenticated, but not allowed.",
+    404: "Nothing with this id belongs to the signed-in user.",
+    405: "The path exists; the method does not (the Allow header lists those that do).",
+    409: "Conflicts with what is stored (an id in use, or a state that does not allow it).",
+    413: "The body is larger than the service accepts.",
+    415: "The body is not of a supported media type.",
+    422: "The request is invalid: `detail` sums it up, `errors` lists each problem (loc, msg, type).",
+    429: "Too many requests: retry after the Retry-After header's seconds.",
+    503: "A dependency (database, storage, broker) does not answer.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]} for status in statuses}

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from swingcoach.server.api.deps import ServicesDep, SessionDep, UserId, account
-from swingcoach.server.api.schemas import Credentials, Token, UserOut
+from swingcoach.server.api.schemas import Credentials, Token, UserOut, error_responses
 from swingcoach.server.core.security import create_access_token
 from swingcoach.server.crud.users import EmailTaken, authenticate, create_user
 from swingcoach.server.services import Services
@@ -17,7 +17,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post(
+    "/register", status_code=status.HTTP_201_CREATED, response_model=UserOut, responses=error_responses(409)
+)
 def register(credentials: Credentials, services: ServicesDep) -> UserOut:
     try:
         user = create_user(services.sessions, credentials.email, credentials.password)
@@ -41,6 +43,7 @@ def _login(services: Services, credentials: Credentials) -> Token:
 @router.post(
     "/login",
     response_model=Token,
+    responses=error_responses(401, 422),
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -26,6 +26,7 @@ from swingcoach.server.api.schemas import (
     SwingSummary,
     SwingUpdate,
     UploadAccepted,
+    error_responses,
 )
 from swingcoach.server.core.logging import get_logger
 from swingcoach.server.crud.jobs import latest_job
@@ -78,7 +79,10 @@ def _own_swing(session: Session, user_id: uuid.UUID, swing_id: uuid.UUID) -> Swi
     "",
     response_model=SwingDetail,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "A resend: the swing stored the first time", "model": SwingDetail}},
+    responses={
+        200: {"description": "A resend: the swing stored the first time", "model": SwingDetail},
+        **error_responses(409),
+    },
 )
 def create_swing(
     payload: SwingPayload, request: Request, response: Response, user_id: UserId, services: ServicesDep
@@ -123,7 +127,12 @@ def _store_hashed(storage: Storage, key: str, stream: BinaryIO) -> str:
     return reader.digest.hexdigest()
 
 
-@router.post("/video", response_model=UploadAccepted, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/video",
+    response_model=UploadAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(409, 415),
+)
 async def upload_video(
     request: Request,
     file: Annotated[UploadFile, File(description="The clip: mp4, mov, webm, mkv or avi.")],
