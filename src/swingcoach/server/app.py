@@ -113,15 +113,12 @@ async def http_error(request: Request, error: StarletteHTTPException) -> Respons
     return await http_exception_handler(request, error)
 
 
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
 def _shared_errors(path: str, operation: dict[str, Any]) -> list[int]:
     """The error statuses an operation answers because of its shape, whatever the route."""
     body = operation.get("requestBody")
     statuses = []
-    if body is not None and any(kind in body.get("content", {}) for kind in FORM_TYPES):
-        statuses.append(400)  # a form that does not parse
+    if body is not None:
+        statuses.append(400)  # a body that does not parse (not UTF-8, a broken form)
     if operation.get("security"):
         statuses.append(401)
     if "{" in path:

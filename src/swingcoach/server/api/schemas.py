@@ -13,35 +13,61 @@ from pydantic import (
     AnyHttpUrl,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from swingcoach.schemas import ModelVersions, SwingReport, Text
 
-EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+# No space or control character (spelled out: Python's \s and JSON Schema's disagree on some).
+_EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]"
+EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 # The largest id or offset the databases hold (BIGINT): larger ones are refused, not overflowed.
 MAX_INT64 = 2**63 - 1
 # Datetimes in queries: years a swing can have. Wider ones overflow on the way to UTC (year 9999
 # at -23:59) or compare differently on SQLite and Postgres (year 1 at +01:00).
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # exclusive
+
+
+def _iso_8601(value: Any) -> Any:
+    # Lax parsing would read "0.5" as a Unix time: only date-time text is a date-time here.
+    if isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\d[Tt ]", value) is None:
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2025-05-01T09:30:00Z")
+    return value
 
 
 def _in_range(value: datetime) -> datetime:
-    # The year is checked before converting: the conversion itself can overflow.
-    if not EARLIEST.year <= value.year < LATEST.year or not EARLIEST <= value.astimezone(UTC) < LATEST:
-        raise ValueError(f"must be from {EARLIEST.date()} to {LATEST.date()} (UTC)")
+    # The year as written (what the schema's pattern states), checked before converting: the
+    # conversion itself can overflow.
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise ValueError(f"must be in the years {EARLIEST.year} to {LATEST.year - 1}")
     return value.astimezone(UTC)
 
 
 Instant = Annotated[
     AwareDatetime,
+    BeforeValidator(_iso_8601),
     AfterValidator(_in_range),
-    Field(description=f"ISO 8601 with a timezone, from {EARLIEST.date()} to {LATEST.date()}."),
+    Field(
+        description=f"ISO 8601 with a timezone, from {EARLIEST.date()} to {LATEST.date()}.",
+        # The years, for clients and fuzzers; the validator also checks the instant in UTC.
+        json_schema_extra={
+            "pattern": r"^(19[7-9]\d|2[01]\d\d)-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$"
+        },
+    ),
 ]
+Score = Annotated[float, Field(ge=0, le=100)]
+EventId = Annotated[int, Field(ge=0, le=MAX_INT64)]
+
+
+# An optional query or header parameter: absent, never `null` (a query has no null, "null" is
+# text), so the schema leaves null out.
+Omitted = SkipJsonSchema[None]
 
 
 class Credentials(BaseModel):
@@ -141,19 +167,20 @@ class SwingPage(BaseModel):
 
 
 class SwingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The fields given are changed; favorite and keep are true or false (null is refused), a null
+    # note clears it.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
-    favorite: bool | None = None
-    keep: bool | None = Field(default=None, description="Keep the uploaded video past the retention period.")
+    favorite: bool = Field(default=None)  # type: ignore[assignment]
+    keep: bool = Field(  # type: ignore[assignment]
+        default=None, description="Keep the uploaded video past the retention period."
+    )
     note: Text | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _not_empty(self) -> SwingUpdate:
         if not self.model_fields_set:
             raise ValueError("give at least one of favorite, keep, note")
-        for flag in ("favorite", "keep"):
-            if flag in self.model_fields_set and getattr(self, flag) is None:
-                raise ValueError(f"{flag} must be true or false")
         return self
 
 
@@ -245,7 +272,7 @@ class ErrorBody(BaseModel):
 # the OpenAPI document from each operation's shape (app.py); a route declares only its own ones
 # (409, 415, 429, ...) with `responses=error_responses(...)`.
 ERROR_DESCRIPTIONS: dict[int, str] = {
-    400: "The form or multipart body could not be parsed.",
+    400: "The body could not be parsed (not UTF-8, a broken form or multipart body).",
     401: "Not authenticated: no token, or an expired, forged or revoked one.",
     403: "Authenticated, but not allowed.",
     404: "Nothing with this id belongs to the signed-in user.",

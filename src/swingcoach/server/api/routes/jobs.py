@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from swingcoach.server.api.deps import ServicesDep, SessionDep, UserId
-from swingcoach.server.api.schemas import JobOut, error_responses
+from swingcoach.server.api.schemas import JobOut, Omitted, error_responses
 from swingcoach.server.crud.jobs import get_job, list_jobs, requeue
 from swingcoach.server.models import Job, JobStatus
 
@@ -28,7 +28,7 @@ def jobs(
     user_id: UserId,
     session: SessionDep,
     status_: Annotated[
-        JobStatus | None, Query(alias="status", description="e.g. dead: the dead letters")
+        JobStatus | Omitted, Query(alias="status", description="e.g. dead: the dead letters")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[JobOut]:

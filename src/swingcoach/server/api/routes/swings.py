@@ -21,6 +21,8 @@ from swingcoach.server.api.schemas import (
     MAX_INT64,
     Instant,
     JobOut,
+    Omitted,
+    Score,
     SwingDetail,
     SwingPage,
     SwingSummary,
@@ -179,12 +181,12 @@ async def upload_video(
 def swings(
     user_id: UserId,
     session: SessionDep,
-    since: Annotated[Instant | None, Query(description="Swung at or after (ISO 8601).")] = None,
-    until: Annotated[Instant | None, Query(description="Swung before (ISO 8601).")] = None,
-    favorite: bool | None = None,
-    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    status_: Annotated[SwingStatus | None, Query(alias="status")] = None,
+    since: Annotated[Instant | Omitted, Query(description="Swung at or after (ISO 8601).")] = None,
+    until: Annotated[Instant | Omitted, Query(description="Swung before (ISO 8601).")] = None,
+    favorite: bool | Omitted = None,
+    min_score: Annotated[Score | Omitted, Query()] = None,
+    max_score: Annotated[Score | Omitted, Query()] = None,
+    status_: Annotated[SwingStatus | Omitted, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
 ) -> SwingPage:
@@ -196,7 +198,7 @@ def swings(
     )
 
 
-@router.get("/{swing_id}", response_model=SwingDetail)
+@router.get("/{swing_id:uuid}", response_model=SwingDetail)
 def swing(swing_id: uuid.UUID, request: Request, user_id: UserId, session: SessionDep) -> SwingDetail:
     """The swing with its full analysis (the SwingReport) and, for uploads, its job."""
     request.state.swing_id = str(swing_id)
@@ -205,7 +207,7 @@ def swing(swing_id: uuid.UUID, request: Request, user_id: UserId, session: Sessi
     return detail(found, latest_job(session, swing_id))
 
 
-@router.get("/{swing_id}/payload", response_class=Response)
+@router.get("/{swing_id:uuid}/payload", response_class=Response)
 def swing_payload(swing_id: uuid.UUID, user_id: UserId, session: SessionDep) -> Response:
     """The keypoints (a SwingPayload): as sent by the device, or as found in the uploaded video."""
     found = _own_swing(session, user_id, swing_id)
@@ -215,7 +217,7 @@ def swing_payload(swing_id: uuid.UUID, user_id: UserId, session: SessionDep) -> 
     return Response(found.payload, media_type="application/json")
 
 
-@router.get("/{swing_id}/video", response_class=StreamingResponse)
+@router.get("/{swing_id:uuid}/video", response_class=StreamingResponse)
 def swing_video(
     swing_id: uuid.UUID, user_id: UserId, session: SessionDep, services: ServicesDep
 ) -> StreamingResponse:
@@ -234,7 +236,7 @@ def swing_video(
     return StreamingResponse(chunks(), media_type=media_type)
 
 
-@router.patch("/{swing_id}", response_model=SwingDetail)
+@router.patch("/{swing_id:uuid}", response_model=SwingDetail)
 def update_swing(
     swing_id: uuid.UUID, changes: SwingUpdate, user_id: UserId, session: SessionDep
 ) -> SwingDetail:
@@ -247,7 +249,7 @@ def update_swing(
     return detail(found, latest_job(session, swing_id))
 
 
-@router.delete("/{swing_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{swing_id:uuid}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_swing(swing_id: uuid.UUID, user_id: UserId, session: SessionDep, services: ServicesDep) -> None:
     found = _own_swing(session, user_id, swing_id)
     session.close()
