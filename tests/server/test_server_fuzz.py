@@ -82,7 +82,9 @@ UNKNOWABLE = ("/v1/users/me/webhook", "/v1/swings/video")
 schema = schemathesis.openapi.from_dict(create_app(Settings(data_dir=Path(tempfile.gettempdir()))).openapi())
 
 
-@schema.exclude(method="POST", path="/v1/swings").parametrize()
+# GET /v1/events is a stream that never ends: each request would wait out the client timeout
+# (minutes in all). Its parameters (Last-Event-ID bounds) and auth are in test_server_contract.
+@schema.exclude(method="POST", path="/v1/swings").exclude(path="/v1/events").parametrize()
 @FUZZ
 def test_api_matches_its_schema(case: Case, embedded: Service, bearer: dict[str, str]) -> None:
     # What no schema can state: whether a webhook's host resolves to a public address, and whether
