@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.pose.skeleton import NUM_KEYPOINTS
@@ -28,10 +28,23 @@ MAX_PAYLOAD_FRAMES = 3600  # 15 s at 240 fps
 MAX_FRAME_INDEX = 2**31 - 1
 EARLIEST_RECORDING = datetime(2000, 1, 1, tzinfo=UTC)
 FrameIndex = Annotated[int, Field(ge=0, le=MAX_FRAME_INDEX)]
-Name = Annotated[str | None, Field(default=None, max_length=200)]
 
 Handedness = Literal["right", "left"]
 View = Literal["face-on", "down-the-line", "other"]
+
+# Free text the service stores: Postgres refuses NUL in text and JSONB, so it is refused when the
+# request is read (a 422 that says so) and the schema says it with a pattern.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL (\\x00) characters")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL_PATTERN})]
+Name = Annotated[Text | None, Field(default=None, max_length=200)]
 
 
 class EventFrames(BaseModel):
@@ -135,7 +148,7 @@ class SwingPayload(BaseModel):
         default=None, max_length=MAX_POINTS_TEXT, description="base64 int16 (frames, 17, 3): metric 3D in mm"
     )
     events: EventFrames | None = Field(default=None, description="device-side events, rows of this payload")
-    device: str | None = Field(default=None, max_length=200)
+    device: Text | None = Field(default=None, max_length=200)
     models: ModelVersions = Field(default_factory=ModelVersions)
 
     @field_validator("recorded_at")

@@ -43,6 +43,8 @@ SERVICE_ENV = {
     "SWINGCOACH_REAPER_INTERVAL_SECONDS": "2",
     "SWINGCOACH_MAX_VIDEO_BYTES": str(1024 * 1024),
     "SWINGCOACH_SSE_POLL_SECONDS": "30",
+    # The tests' webhook receivers listen on 127.0.0.1 (the rest of loopback stays refused).
+    "SWINGCOACH_WEBHOOK_ALLOW": "127.0.0.1/32",
 }
 
 

@@ -14,17 +14,22 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from swingcoach import __version__
 from swingcoach.server.api.main import api_router
 from swingcoach.server.api.routes import ops
+from swingcoach.server.api.schemas import ERROR_DESCRIPTIONS, ErrorBody
 from swingcoach.server.core.config import Settings
 from swingcoach.server.core.logging import configure_logging, get_logger
 from swingcoach.server.core.ratelimit import Guard
@@ -88,6 +93,75 @@ async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method the path answers to, over all the routes that share it (Starlette names only
+    the first matching route's methods): each method is tried against the routes."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):  # matches any method; the static files answer GET and HEAD
+            if isinstance(route.app, StaticFiles) and route.matches(request.scope)[0] is not Match.NONE:
+                methods |= {"GET", "HEAD"}
+            continue
+        methods |= {m for m in HTTP_METHODS if route.matches({**request.scope, "method": m})[0] is Match.FULL}
+    return methods
+
+
+async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+    if error.status_code == 405 and (methods := _allowed_methods(request)):
+        headers = dict(error.headers or {}) | {"Allow": ", ".join(sorted(methods))}
+        error = StarletteHTTPException(405, error.detail, headers)
+    return await http_exception_handler(request, error)
+
+
+def _shared_errors(path: str, operation: dict[str, Any]) -> list[int]:
+    """The error statuses an operation answers because of its shape, whatever the route."""
+    body = operation.get("requestBody")
+    statuses = []
+    if body is not None:
+        statuses.append(400)  # a body that does not parse (not UTF-8, a broken form)
+    if operation.get("security"):
+        statuses.append(401)
+    if "{" in path:
+        statuses.append(404)
+    if body is not None:
+        statuses += [413, 422]
+    elif operation.get("parameters"):
+        statuses.append(422)
+    return statuses
+
+
+def document_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the service answers: ErrorBody (not FastAPI's
+    HTTPValidationError) for every 422, and the shared error statuses on every operation."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(body.pop("$defs", {}), ErrorBody=body)
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for path, item in schema["paths"].items():
+            for operation in item.values():
+                responses = operation["responses"]
+                for status in _shared_errors(path, operation):
+                    if status == 422 or str(status) not in responses:
+                        responses[str(status)] = {
+                            "description": ERROR_DESCRIPTIONS[status],
+                            "content": content,
+                        }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -146,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if public_docs else None,
     )
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)
     app.add_middleware(
         BodySizeLimit,
@@ -157,4 +232,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router, prefix="/v1")
     app.include_router(ops.router)
     mount_web(app)
+    document_errors(app)
     return app

@@ -5,6 +5,11 @@ A notification row is written in the same transaction as the result it announces
 commit, the process that wrote it wakes its own SSE streams; on Postgres, `pg_notify` (delivered on
 commit) wakes the streams held by every other API replica. Streams also re-read the table every
 `sse_poll_seconds`, so a lost wake-up only delays an event, never drops it.
+
+Webhooks reach public addresses only (no SSRF into the service's network): the URL's host is
+resolved and checked when it is set, and again at each delivery, which connects to the address
+it checked (DNS may answer differently the second time) and follows no redirect. Networks in
+`webhook_allow` are let through (an on-prem receiver).
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import asyncio
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Any
 
 import httpx
@@ -133,6 +140,53 @@ class PostgresListener:
                 self._stop.wait(2.0)
 
 
+Address = IPv4Address | IPv6Address
+Network = IPv4Network | IPv6Network
+NAT64 = ip_network("64:ff9b::/96")
+
+
+class WebhookRefused(ValueError):
+    """The webhook's host is not a public address (nor an allowed one), or does not resolve."""
+
+
+def _carried_ipv4(address: IPv6Address) -> IPv4Address | None:
+    """The IPv4 address an IPv6 form leads to (mapped, NAT64, 6to4, Teredo): the one to judge."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in NAT64:
+        return IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    return address.teredo[1] if address.teredo is not None else None
+
+
+def permitted(address: Address, allow: Sequence[Network] = ()) -> bool:
+    """Public (not loopback, private, link-local, shared, reserved, multicast), or allowed."""
+    if isinstance(address, IPv6Address):
+        address = _carried_ipv4(address) or address
+    if any(address in network for network in allow):
+        return True
+    return address.is_global and not address.is_multicast and not address.is_reserved
+
+
+def resolve_webhook(url: str, allow: Sequence[Network] = ()) -> Address:
+    """The address to deliver `url` to, from one resolution: every address the host has must be
+    permitted (an IP literal is its own only address). Raises WebhookRefused."""
+    target = httpx.URL(url)
+    port = target.port or (443 if target.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(target.host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise WebhookRefused(f"the host {target.host} does not resolve") from None
+    addresses = list(dict.fromkeys(ip_address(info[4][0]) for info in infos))
+    for address in addresses:
+        if not permitted(address, allow):
+            raise WebhookRefused(
+                f"the host {target.host} is {address}, not a public address (see SWINGCOACH_WEBHOOK_ALLOW)"
+            )
+    return addresses[0]
+
+
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -140,13 +194,32 @@ def sign(secret: str, body: bytes) -> str:
 class WebhookSender:
     """POSTs events to a user's webhook from a small thread pool, with retries and backoff."""
 
-    def __init__(self, timeout_s: float, attempts: int) -> None:
-        self.timeout_s = timeout_s
+    def __init__(
+        self,
+        timeout_s: float,
+        attempts: int,
+        allow: Sequence[Network] = (),
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.attempts = attempts
+        self.allow = list(allow)
+        self._client = httpx.Client(timeout=timeout_s, follow_redirects=False, transport=transport)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="webhook")
 
     def send(self, url: str, secret: str | None, body: dict[str, Any]) -> None:
         self._pool.submit(self._deliver, url, secret, json.dumps(body).encode())
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """One POST to the address checked for this attempt; Host and TLS (SNI, certificate) keep
+        the URL's name."""
+        address = resolve_webhook(url, self.allow)
+        target = httpx.URL(url)
+        return self._client.post(
+            target.copy_with(host=str(address)),
+            content=body,
+            headers=headers | {"Host": target.netloc.decode("ascii")},
+            extensions={"sni_hostname": target.host},
+        )
 
     def _deliver(self, url: str, secret: str | None, body: bytes) -> None:
         headers = {"Content-Type": "application/json", "User-Agent": "swingcoach-webhook"}
@@ -154,10 +227,13 @@ class WebhookSender:
             headers["X-Swingcoach-Signature"] = sign(secret, body)
         for attempt in range(self.attempts):
             try:
-                response = httpx.post(url, content=body, headers=headers, timeout=self.timeout_s)
+                response = self._post(url, body, headers)
                 if response.status_code < 300:
                     return
                 error = f"HTTP {response.status_code}"
+            except WebhookRefused as refused:
+                log.warning("webhook refused", url=url, error=str(refused))
+                break  # not a transient failure: retrying reaches the same address
             except httpx.HTTPError as exc:
                 error = str(exc) or type(exc).__name__
             log.warning("webhook delivery failed", url=url, attempt=attempt + 1, error=error)
@@ -166,6 +242,7 @@ class WebhookSender:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+        self._client.close()
 
 
 class Notifier:

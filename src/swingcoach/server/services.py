@@ -49,7 +49,10 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
             settings.payload_analysis_concurrency,
         ),
         notifier=Notifier(
-            StreamHub(), WebhookSender(settings.webhook_timeout_seconds, settings.webhook_attempts)
+            StreamHub(),
+            WebhookSender(
+                settings.webhook_timeout_seconds, settings.webhook_attempts, settings.webhook_allow
+            ),
         ),
     )
     if settings.embedded_queue:

@@ -3,27 +3,86 @@ shared contracts in `swingcoach.schemas`; these wrap them."""
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
-from swingcoach.schemas import ModelVersions, SwingReport
+from swingcoach.schemas import ModelVersions, SwingReport, Text
 from swingcoach.server.core.security import password_problem
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# No space or control character (spelled out: Python's \s and JSON Schema's disagree on some).
+_EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]"
+EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
+# The largest id or offset the databases hold (BIGINT): larger ones are refused, not overflowed.
+MAX_INT64 = 2**63 - 1
+# Datetimes in queries: years a swing can have. Wider ones overflow on the way to UTC (year 9999
+# at -23:59) or compare differently on SQLite and Postgres (year 1 at +01:00).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # exclusive
+
+
+def _iso_8601(value: Any) -> Any:
+    # Lax parsing would read "0.5" as a Unix time: only date-time text is a date-time here.
+    if isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\d[Tt ]", value) is None:
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2025-05-01T09:30:00Z")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    # The year as written (what the schema's pattern states), checked before converting: the
+    # conversion itself can overflow.
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise ValueError(f"must be in the years {EARLIEST.year} to {LATEST.year - 1}")
+    return value.astimezone(UTC)
+
+
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_8601),
+    AfterValidator(_in_range),
+    Field(
+        description=f"ISO 8601 with a timezone, from {EARLIEST.date()} to {LATEST.date()}.",
+        # The years, for clients and fuzzers; the validator also checks the instant in UTC.
+        json_schema_extra={
+            "pattern": r"^(19[7-9]\d|2[01]\d\d)-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$"
+        },
+    ),
+]
+Score = Annotated[float, Field(ge=0, le=100)]
+EventId = Annotated[int, Field(ge=0, le=MAX_INT64)]
+
+
+# An optional query or header parameter: absent, never `null` (a query has no null, "null" is
+# text), so the schema leaves null out.
+Omitted = SkipJsonSchema[None]
 
 
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
-    password: str = Field(min_length=8, max_length=256)
+    # The pattern is checked in the validator, after the NUL check, so each refusal says why.
+    email: Text = Field(max_length=320, json_schema_extra={"pattern": EMAIL_PATTERN})
+    password: Text = Field(min_length=8, max_length=256)
 
     @field_validator("email")
     @classmethod
     def _normalize_email(cls, email: str) -> str:
+        if re.fullmatch(EMAIL_PATTERN, email) is None:
+            raise ValueError("is not an email address")
         return email.strip().lower()
 
 
@@ -64,7 +123,7 @@ class Registered(BaseModel):
 class RefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: str | None = Field(
+    refresh_token: Text | None = Field(
         default=None, max_length=200, description="Omit to use the http-only cookie the login set."
     )
 
@@ -72,14 +131,14 @@ class RefreshIn(BaseModel):
 class Password(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    password: str = Field(max_length=256, description="The account's password, asked again.")
+    password: Text = Field(max_length=256, description="The account's password, asked again.")
 
 
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: AnyHttpUrl | None = Field(description="POSTed an event per analysis; null removes the webhook.")
-    secret: str | None = Field(
+    secret: Text | None = Field(
         default=None, min_length=16, max_length=200, description="Signs bodies: X-Swingcoach-Signature."
     )
 
@@ -142,19 +201,20 @@ class SwingPage(BaseModel):
 
 
 class SwingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The fields given are changed; favorite and keep are true or false (null is refused), a null
+    # note clears it.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
-    favorite: bool | None = None
-    keep: bool | None = Field(default=None, description="Keep the uploaded video past the retention period.")
-    note: str | None = Field(default=None, max_length=2000)
+    favorite: bool = Field(default=None)  # type: ignore[assignment]
+    keep: bool = Field(  # type: ignore[assignment]
+        default=None, description="Keep the uploaded video past the retention period."
+    )
+    note: Text | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _not_empty(self) -> SwingUpdate:
         if not self.model_fields_set:
             raise ValueError("give at least one of favorite, keep, note")
-        for flag in ("favorite", "keep"):
-            if flag in self.model_fields_set and getattr(self, flag) is None:
-                raise ValueError(f"{flag} must be true or false")
         return self
 
 
@@ -228,6 +288,37 @@ class Recommendations(BaseModel):
     note: str | None = None
 
 
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="Where: body, query, header or path, then the field.")
+    msg: str
+    type: str
+
+
 class ErrorBody(BaseModel):
+    """Every error answer: a readable `detail`; for a 422, `errors` too."""
+
     detail: str
-    errors: list[dict[str, Any]] | None = None
+    errors: list[ErrorItem] | None = None
+
+
+# Every error answer of the API, one description per status. The statuses any route may answer
+# (401 on authenticated routes, 404 on a path with an id, 413 and 422 on bodies, ...) are added to
+# the OpenAPI document from each operation's shape (app.py); a route declares only its own ones
+# (409, 415, 429, ...) with `responses=error_responses(...)`.
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The body could not be parsed (not UTF-8, a broken form or multipart body).",
+    401: "Not authenticated: no token, or an expired, forged or revoked one.",
+    403: "Authenticated, but not allowed.",
+    404: "Nothing with this id belongs to the signed-in user.",
+    405: "The path exists; the method does not (the Allow header lists those that do).",
+    409: "Conflicts with what is stored (an id in use, or a state that does not allow it).",
+    413: "The body is larger than the service accepts.",
+    415: "The body is not of a supported media type.",
+    422: "The request is invalid: `detail` sums it up, `errors` lists each problem (loc, msg, type).",
+    429: "Too many requests: retry after the Retry-After header's seconds.",
+    503: "A dependency (database, storage, broker) does not answer.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]} for status in statuses}

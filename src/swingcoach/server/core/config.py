@@ -11,10 +11,10 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from swingcoach.server.core.logging import get_logger
 from swingcoach.swing.events import DEFAULT_DETECTOR
@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     sse_poll_seconds: float = Field(default=10.0, gt=0, description="SSE falls back to reading the DB.")
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_attempts: int = Field(default=3, ge=1)
+    webhook_allow: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Networks webhooks may reach although not public (comma-separated CIDR, e.g. "
+        "10.0.0.0/8,::1/128): an on-prem receiver. Every other non-public address is refused.",
+    )
 
     migrate_on_start: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -153,6 +158,13 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(
         default=None, description="Celery workers serve /metrics on this port when set."
     )
+
+    @field_validator("webhook_allow", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        return (
+            [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+        )
 
     @model_validator(mode="after")
     def _retry_bounds_ordered(self) -> Settings:

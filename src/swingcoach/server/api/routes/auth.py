@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import ValidationError
 
@@ -19,12 +20,12 @@ from swingcoach.server.api.deps import (
 )
 from swingcoach.server.api.schemas import (
     Credentials,
-    ErrorBody,
     NewAccount,
     RefreshIn,
     Registered,
     Token,
     UserOut,
+    error_responses,
 )
 from swingcoach.server.core.ratelimit import Guard
 from swingcoach.server.core.security import (
@@ -52,7 +53,6 @@ REGISTERED = (
     "if this email had no account, it has one now: log in with the password "
     "(an email that had one keeps its account and password)"
 )
-LIMITED = {"description": "Too many failed logins: wait Retry-After seconds", "model": ErrorBody}
 
 
 def too_many(seconds: int, message: str) -> HTTPException:
@@ -64,7 +64,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-@router.post("/register", status_code=status.HTTP_202_ACCEPTED, response_model=Registered)
+@router.post(
+    "/register",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Registered,
+    responses=error_responses(429),
+)
 async def register(credentials: NewAccount, services: ServicesDep, guard: GuardDep) -> Registered:
     """Create an account. The answer is the same whether the email was free or taken (and then
     nothing changes), so nobody learns from it who has an account here."""
@@ -116,13 +121,14 @@ async def _credentials(request: Request) -> Credentials:
             return Credentials(email=str(form.get("username", "")), password=str(form.get("password", "")))
         return Credentials.model_validate_json(await request.body())
     except ValidationError as error:
-        raise HTTPException(422, f"login needs an email and a password: {error.errors()[0]['msg']}") from None
+        # The same 422 body as every other route: the field and the reason.
+        raise RequestValidationError(error.errors(include_url=False)) from None
 
 
 @router.post(
     "/login",
     response_model=Token,
-    responses={429: LIMITED},
+    responses=error_responses(401, 422, 429),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -183,7 +189,7 @@ def _refresh_token(request: Request, body: RefreshIn | None) -> str | None:
     return _cookie(request, REFRESH_COOKIE)
 
 
-@router.post("/refresh", response_model=Token)
+@router.post("/refresh", response_model=Token, responses=error_responses(401, 403))
 async def refresh(
     request: Request,
     response: Response,
@@ -221,7 +227,7 @@ async def _end_access_session(request: Request, services: Services, guard: Guard
     await run_in_threadpool(revoke_session, services.sessions, claims.user_id, claims.session_id)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403))
 async def logout(
     request: Request,
     response: Response,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from swingcoach.server.api.deps import ServicesDep, UserId
+from swingcoach.server.api.schemas import EventId, Omitted
 from swingcoach.server.models import Notification
 from swingcoach.server.notify import event_body, notifications_after
 from swingcoach.server.services import Services
@@ -38,7 +39,7 @@ async def events(
     user_id: UserId,
     services: ServicesDep,
     last_event_id: Annotated[
-        int | None, Header(description="Resume: events after this id are replayed.")
+        EventId | Omitted, Header(description="Resume: events after this id are replayed.")
     ] = None,
 ) -> EventSourceResponse:
     """A text/event-stream of `analysis.complete` and `analysis.failed` events, data = JSON

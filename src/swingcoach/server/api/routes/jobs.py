@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from swingcoach.server.api.deps import ServicesDep, SessionDep, UserId
-from swingcoach.server.api.schemas import JobOut
+from swingcoach.server.api.schemas import JobOut, Omitted, error_responses
 from swingcoach.server.crud.jobs import get_job, list_jobs, requeue
 from swingcoach.server.models import Job, JobStatus
 
@@ -28,7 +28,7 @@ def jobs(
     user_id: UserId,
     session: SessionDep,
     status_: Annotated[
-        JobStatus | None, Query(alias="status", description="e.g. dead: the dead letters")
+        JobStatus | Omitted, Query(alias="status", description="e.g. dead: the dead letters")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[JobOut]:
@@ -40,7 +40,12 @@ def job(job_id: uuid.UUID, user_id: UserId, session: SessionDep) -> JobOut:
     return JobOut.model_validate(_own_job(session, user_id, job_id))
 
 
-@router.post("/{job_id}/retry", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{job_id}/retry",
+    response_model=JobOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(409),
+)
 def retry(job_id: uuid.UUID, user_id: UserId, session: SessionDep, services: ServicesDep) -> JobOut:
     """Run a dead-lettered or failed job again, with a fresh set of attempts."""
     found = _own_job(session, user_id, job_id)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from swingcoach.schemas import PAYLOAD_SCHEMA_VERSION, REPORT_SCHEMA_VERSION
 from swingcoach.server.api.deps import ServicesDep, metrics_access
-from swingcoach.server.api.schemas import ServedModels
+from swingcoach.server.api.schemas import ERROR_DESCRIPTIONS, ServedModels
 from swingcoach.server.services import Services
 
 models_router = APIRouter(tags=["models"])
@@ -63,7 +63,7 @@ def _check(services: Services) -> dict[str, str]:
     return checks
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": ERROR_DESCRIPTIONS[503]}})
 async def readyz(services: ServicesDep) -> JSONResponse:
     """Readiness: the database, the storage and (when used) the broker answer."""
     checks = await run_in_threadpool(_check, services)

@@ -6,7 +6,6 @@ import hashlib
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Annotated, BinaryIO
 
@@ -19,12 +18,17 @@ from swingcoach.errors import SwingcoachError
 from swingcoach.schemas import SwingPayload
 from swingcoach.server.api.deps import ACCOUNT_GONE, ServicesDep, SessionDep, UserId
 from swingcoach.server.api.schemas import (
+    MAX_INT64,
+    Instant,
     JobOut,
+    Omitted,
+    Score,
     SwingDetail,
     SwingPage,
     SwingSummary,
     SwingUpdate,
     UploadAccepted,
+    error_responses,
 )
 from swingcoach.server.core.logging import get_logger
 from swingcoach.server.crud.jobs import latest_job
@@ -81,7 +85,10 @@ def _own_swing(session: Session, user_id: uuid.UUID, swing_id: uuid.UUID) -> Swi
     "",
     response_model=SwingDetail,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "A resend: the swing stored the first time", "model": SwingDetail}},
+    responses={
+        200: {"description": "A resend: the swing stored the first time", "model": SwingDetail},
+        **error_responses(409),
+    },
 )
 def create_swing(
     payload: SwingPayload, request: Request, response: Response, user_id: UserId, services: ServicesDep
@@ -136,7 +143,7 @@ def _store_hashed(storage: Storage, key: str, stream: BinaryIO) -> str:
     "/video",
     response_model=UploadAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={413: {"description": "Over the video limits, or over the user's storage quota"}},
+    responses=error_responses(409, 413, 415),
 )
 async def upload_video(
     request: Request,
@@ -193,19 +200,16 @@ async def upload_video(
 def swings(
     user_id: UserId,
     session: SessionDep,
-    since: Annotated[datetime | None, Query(description="Swung at or after (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Swung before (ISO 8601).")] = None,
-    favorite: bool | None = None,
-    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    status_: Annotated[SwingStatus | None, Query(alias="status")] = None,
+    since: Annotated[Instant | Omitted, Query(description="Swung at or after (ISO 8601).")] = None,
+    until: Annotated[Instant | Omitted, Query(description="Swung before (ISO 8601).")] = None,
+    favorite: bool | Omitted = None,
+    min_score: Annotated[Score | Omitted, Query()] = None,
+    max_score: Annotated[Score | Omitted, Query()] = None,
+    status_: Annotated[SwingStatus | Omitted, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
 ) -> SwingPage:
     """The user's swings, newest first."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise HTTPException(422, f"{name} needs a timezone (e.g. 2025-05-01T00:00:00Z)")
     where = SwingFilter(since, until, favorite, min_score, max_score, status_)
     items, total = list_swings(session, user_id, where, limit, offset)
     return SwingPage(
@@ -213,7 +217,7 @@ def swings(
     )
 
 
-@router.get("/{swing_id}", response_model=SwingDetail)
+@router.get("/{swing_id:uuid}", response_model=SwingDetail)
 def swing(swing_id: uuid.UUID, request: Request, user_id: UserId, session: SessionDep) -> SwingDetail:
     """The swing with its full analysis (the SwingReport) and, for uploads, its job."""
     request.state.swing_id = str(swing_id)
@@ -222,7 +226,7 @@ def swing(swing_id: uuid.UUID, request: Request, user_id: UserId, session: Sessi
     return detail(found, latest_job(session, swing_id))
 
 
-@router.get("/{swing_id}/payload", response_class=Response)
+@router.get("/{swing_id:uuid}/payload", response_class=Response)
 def swing_payload(swing_id: uuid.UUID, user_id: UserId, session: SessionDep) -> Response:
     """The keypoints (a SwingPayload): as sent by the device, or as found in the uploaded video."""
     found = _own_swing(session, user_id, swing_id)
@@ -232,7 +236,7 @@ def swing_payload(swing_id: uuid.UUID, user_id: UserId, session: SessionDep) -> 
     return Response(found.payload, media_type="application/json")
 
 
-@router.get("/{swing_id}/video", response_class=StreamingResponse)
+@router.get("/{swing_id:uuid}/video", response_class=StreamingResponse)
 def swing_video(
     swing_id: uuid.UUID, user_id: UserId, session: SessionDep, services: ServicesDep
 ) -> StreamingResponse:
@@ -251,7 +255,7 @@ def swing_video(
     return StreamingResponse(chunks(), media_type=media_type)
 
 
-@router.patch("/{swing_id}", response_model=SwingDetail)
+@router.patch("/{swing_id:uuid}", response_model=SwingDetail)
 def update_swing(
     swing_id: uuid.UUID, changes: SwingUpdate, user_id: UserId, session: SessionDep
 ) -> SwingDetail:
@@ -264,7 +268,7 @@ def update_swing(
     return detail(found, latest_job(session, swing_id))
 
 
-@router.delete("/{swing_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{swing_id:uuid}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_swing(swing_id: uuid.UUID, user_id: UserId, session: SessionDep, services: ServicesDep) -> None:
     found = _own_swing(session, user_id, swing_id)
     session.close()

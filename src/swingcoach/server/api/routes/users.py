@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from swingcoach.server.api.deps import (
@@ -17,11 +18,12 @@ from swingcoach.server.api.deps import (
     UserId,
     account,
 )
-from swingcoach.server.api.routes.auth import LIMITED, client_address, too_many
-from swingcoach.server.api.schemas import Password, WebhookIn, WebhookOut
+from swingcoach.server.api.routes.auth import client_address, too_many
+from swingcoach.server.api.schemas import Password, WebhookIn, WebhookOut, error_responses
 from swingcoach.server.core.logging import get_logger
 from swingcoach.server.core.security import HashingBusy, verify_password
 from swingcoach.server.crud.users import delete_account, export_archive, set_webhook
+from swingcoach.server.notify import WebhookRefused, resolve_webhook
 
 router = APIRouter(prefix="/users", tags=["users"])
 log = get_logger(__name__)
@@ -34,9 +36,17 @@ def get_webhook(user_id: UserId, session: SessionDep) -> WebhookOut:
 
 
 @router.put("/me/webhook", response_model=WebhookOut)
-def put_webhook(body: WebhookIn, user_id: UserId, session: SessionDep) -> WebhookOut:
+def put_webhook(body: WebhookIn, user_id: UserId, session: SessionDep, services: ServicesDep) -> WebhookOut:
     """Every analysis result is also POSTed to this URL (JSON, the same body as the SSE event).
-    With a secret, `X-Swingcoach-Signature: sha256=<HMAC-SHA256 of the body>` signs it."""
+    With a secret, `X-Swingcoach-Signature: sha256=<HMAC-SHA256 of the body>` signs it. The host
+    must resolve to public addresses only; each delivery checks again and follows no redirect."""
+    if body.url is not None:
+        try:
+            resolve_webhook(str(body.url), services.settings.webhook_allow)
+        except WebhookRefused as error:
+            raise RequestValidationError(
+                [{"loc": ("body", "url"), "msg": str(error), "type": "webhook_refused"}]
+            ) from None
     user = account(session, user_id)
     set_webhook(session, user, None if body.url is None else str(body.url), body.secret)
     session.commit()
@@ -46,7 +56,7 @@ def put_webhook(body: WebhookIn, user_id: UserId, session: SessionDep) -> Webhoo
 @router.delete(
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={403: {"description": "Wrong password"}, 429: LIMITED},
+    responses=error_responses(403, 429),
 )
 async def delete_me(
     body: Password,
