@@ -30,6 +30,7 @@ from server.live_service import (
     env_for_service,
     free_port,
     reachable,
+    running_embedded,
     serve_command,
     worker_command,
 )
@@ -39,22 +40,8 @@ from swingcoach.schemas import SwingPayload
 
 @pytest.fixture(scope="session")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    root = tmp_path_factory.mktemp("embedded")
-    port = free_port()
-    env = env_for_service({"SWINGCOACH_DATA_DIR": str(root / "data")})
-    service = Service(
-        "embedded",
-        f"http://127.0.0.1:{port}",
-        f"sqlite:///{root / 'data' / 'swingcoach.db'}",
-        Process(serve_command(port), env, root / "api.log"),
-    )
-    service.api.start()
-    try:
-        service.wait_ready()
+    with running_embedded("embedded", tmp_path_factory.mktemp("embedded")) as service:
         yield service
-    finally:
-        service.api.stop()
-        service.engine.dispose()
 
 
 def _postgres_url() -> str:

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,6 +177,26 @@ def expired_token(user_id: str) -> str:
 
 def serve_command(port: int) -> list[str]:
     return [sys.executable, "-m", "swingcoach", "serve", "--port", str(port)]
+
+
+@contextmanager
+def running_embedded(name: str, root: Path, extra_env: dict[str, str] | None = None) -> Iterator[Service]:
+    """`swingcoach serve` embedded (SQLite and files under `root`), stopped afterwards."""
+    port = free_port()
+    env = env_for_service({"SWINGCOACH_DATA_DIR": str(root / "data")} | (extra_env or {}))
+    service = Service(
+        name,
+        f"http://127.0.0.1:{port}",
+        f"sqlite:///{root / 'data' / 'swingcoach.db'}",
+        Process(serve_command(port), env, root / "api.log"),
+    )
+    service.api.start()
+    try:
+        service.wait_ready()
+        yield service
+    finally:
+        service.api.stop()
+        service.engine.dispose()
 
 
 def worker_command(queue: str, name: str) -> list[str]:

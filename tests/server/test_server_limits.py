@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from server.live_service import Process, Service, env_for_service, free_port, job_finished, serve_command
+from server.live_service import Service, job_finished, running_embedded
 from swingcoach.bench.uploads import flat_video, lying_video
 from swingcoach.schemas import SwingPayload
 from swingcoach.server.models import Job, Swing
@@ -38,28 +38,9 @@ DEFAULT_SECONDS = 60  # the default max_video_seconds: the attacks run against t
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """A fresh embedded service of its own (its peak RSS is this module's), with the default video
     limits, a 1 MiB storage quota and a one-day video retention."""
-    root = tmp_path_factory.mktemp("limited")
-    port = free_port()
-    env = env_for_service(
-        {
-            "SWINGCOACH_DATA_DIR": str(root / "data"),
-            "SWINGCOACH_STORAGE_QUOTA_BYTES": str(QUOTA),
-            "SWINGCOACH_VIDEO_RETENTION_DAYS": "1",
-        }
-    )
-    service = Service(
-        "limited",
-        f"http://127.0.0.1:{port}",
-        f"sqlite:///{root / 'data' / 'swingcoach.db'}",
-        Process(serve_command(port), env, root / "api.log"),
-    )
-    service.api.start()
-    try:
-        service.wait_ready()
+    extra = {"SWINGCOACH_STORAGE_QUOTA_BYTES": str(QUOTA), "SWINGCOACH_VIDEO_RETENTION_DAYS": "1"}
+    with running_embedded("limited", tmp_path_factory.mktemp("limited"), extra) as service:
         yield service
-    finally:
-        service.api.stop()
-        service.engine.dispose()
 
 
 def storage_files(service: Service, user_id: str) -> list[Path]:

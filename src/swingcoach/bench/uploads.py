@@ -28,7 +28,7 @@ from typing import Any
 import av
 import httpx
 
-from swingcoach.bench.server import REPO_VIDEO, BenchServer, machine, register_accounts
+from swingcoach.bench.server import REPO_VIDEO, BenchServer, machine, signed_in_accounts
 
 FINISHED = ("done", "failed", "dead", "cancelled")
 
@@ -117,10 +117,9 @@ def run_case(name: str, video: Path, workdir: Path, pose_backend: str) -> Upload
     server = BenchServer(workdir, pose_backend, video_workers=1)
     try:
         start = _memory(server.process.pid)
-        ((email, password),) = register_accounts(server.url, 1)
+        (account,) = signed_in_accounts(server.url, 1)
         with httpx.Client(base_url=server.url, timeout=300) as client:
-            token = client.post("/v1/auth/login", json={"email": email, "password": password}).json()
-            client.headers["Authorization"] = f"Bearer {token['access_token']}"
+            client.headers["Authorization"] = f"Bearer {account['access_token']}"
             started = time.perf_counter()
             answer = client.post("/v1/swings/video", files={"file": (video.name, video.read_bytes())})
             answer_ms = (time.perf_counter() - started) * 1000
