@@ -43,8 +43,12 @@ def _no_nul(text: str) -> str:
     return text
 
 
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL_PATTERN})]
-Name = Annotated[Text | None, Field(default=None, max_length=200)]
+NO_NUL = Field(json_schema_extra={"pattern": NO_NUL_PATTERN})
+Text = Annotated[str, AfterValidator(_no_nul), NO_NUL]
+# A model or device name; its length is checked before the NUL check, so a long one is told so plainly.
+Name = Annotated[
+    Annotated[str, Field(max_length=200), AfterValidator(_no_nul), NO_NUL] | None, Field(default=None)
+]
 
 
 class EventFrames(BaseModel):
@@ -148,7 +152,7 @@ class SwingPayload(BaseModel):
         default=None, max_length=MAX_POINTS_TEXT, description="base64 int16 (frames, 17, 3): metric 3D in mm"
     )
     events: EventFrames | None = Field(default=None, description="device-side events, rows of this payload")
-    device: Text | None = Field(default=None, max_length=200)
+    device: Name
     models: ModelVersions = Field(default_factory=ModelVersions)
 
     @field_validator("recorded_at")
