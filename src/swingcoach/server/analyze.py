@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import queue
-import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import numpy as np
 
 from swingcoach.analysis.quality import frame_checks
@@ -26,6 +27,7 @@ from swingcoach.pipeline import analyze_video, model_versions
 from swingcoach.pose import create_backend
 from swingcoach.pose.base import PoseBackend, PoseSequence
 from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
+from swingcoach.server.core.metrics import ANALYSIS_SECONDS
 from swingcoach.swing.events import LearnedEventDetector, create_event_detector
 from swingcoach.video.source import FileSource, VideoLimits
 
@@ -40,6 +42,13 @@ PERSON_CHECKS = ("confidence", "bones", "jumps")
 
 class NotAPerson(InputError):
     """The keypoints cannot be a person's."""
+
+
+class PayloadBacklog(RuntimeError):
+    """More payloads are waiting for their analysis than the server takes on."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(f"the server has {waiting} swings waiting for analysis; send again shortly")
 
 
 @dataclass(frozen=True)
@@ -95,15 +104,19 @@ def check_person(sequence: PoseSequence) -> None:
 
 class Analyzer:
     def __init__(
-        self, pose_backend: str, event_detector: str, threads: int = 1, payload_concurrency: int = 1
+        self,
+        pose_backend: str,
+        event_detector: str,
+        threads: int = 1,
+        payload_concurrency: int = 1,
+        payload_queue_limit: int = 256,
     ) -> None:
         self.pose_backend_name = pose_backend
         self.threads = threads
         self.detector = create_event_detector(event_detector)
-        # Payload analyses hold the interpreter lock most of their ~11 ms: run side by side, N of them
-        # each take N times as long (and all finish late together) and starve the event loop; taking
-        # turns, each finishes in its own time and the others wait in line.
-        self._payload_turns = threading.BoundedSemaphore(payload_concurrency)
+        self.payload_concurrency = payload_concurrency
+        self.payload_queue_limit = payload_queue_limit
+        self._payload_turns: anyio.CapacityLimiter | None = None
         # The models of the device path load now, not in the first golfer's request.
         model_versions(None, self.detector)
         if isinstance(self.detector, LearnedEventDetector):
@@ -133,10 +146,26 @@ class Analyzer:
     def analyze_payload(self, payload: SwingPayload) -> tuple[SwingReport, ModelVersions]:
         """The device and browser path: the payload's 2D through the same analysis as a video's."""
         sequence = payload.to_sequence()
-        with self._payload_turns:
-            check_person(sequence)
-            analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness)
+        check_person(sequence)
+        analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness)
         return analysis.report, model_versions(payload.models.pose, self.detector)
+
+    async def analyze_payload_in_turn(self, payload: SwingPayload) -> tuple[SwingReport, ModelVersions]:
+        """`analyze_payload` on a worker thread, `payload_concurrency` at a time.
+
+        The analysis holds the interpreter lock most of its ~11 ms: run side by side, N of them each
+        take N times as long (all finishing late together) and starve the event loop. Taking turns,
+        each finishes in its own time; the others wait here, in the event loop, holding no thread,
+        so the threads the rest of the service needs (database writes, session closes) stay free.
+        Past `queue_limit` waiting, PayloadBacklog: the caller answers 503 and the device retries."""
+        if self._payload_turns is None:  # made in the event loop that uses it
+            self._payload_turns = anyio.CapacityLimiter(self.payload_concurrency)
+        if self._payload_turns.statistics().tasks_waiting >= self.payload_queue_limit:
+            raise PayloadBacklog(self.payload_queue_limit)
+        started = time.perf_counter()
+        result = await anyio.to_thread.run_sync(self.analyze_payload, payload, limiter=self._payload_turns)
+        ANALYSIS_SECONDS.observe(time.perf_counter() - started)
+        return result
 
     def analyze_video(
         self, path: Path, swing_id: uuid.UUID, limits: VideoLimits

@@ -47,6 +47,7 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
             settings.event_detector,
             settings.inference_threads,
             settings.payload_analysis_concurrency,
+            settings.payload_queue_limit,
         ),
         notifier=Notifier(
             StreamHub(),

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
         le=64,
         description="Keypoint payloads analysed at once per process (they take turns).",
     )
+    payload_queue_limit: int = Field(
+        default=256, ge=1, description="Payloads waiting for analysis per process beyond which: 503."
+    )
 
     embedded_workers: int = Field(default=1, ge=0, le=16, description="In-process job threads (no broker).")
     job_max_attempts: int = Field(default=4, ge=1, description="After this many failed attempts: dead.")

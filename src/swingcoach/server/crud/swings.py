@@ -5,7 +5,6 @@ the primary key decides, and the loser of the race answers with the winner's row
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,10 +13,10 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from swingcoach.schemas import SwingPayload
+from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
 from swingcoach.server.analyze import swing_summary
 from swingcoach.server.core.logging import get_logger
-from swingcoach.server.core.metrics import ANALYSIS_SECONDS, SWINGS_CREATED
+from swingcoach.server.core.metrics import SWINGS_CREATED
 from swingcoach.server.jobs.tasks import VIDEO_JOB
 from swingcoach.server.models import Job, JobStatus, Swing, SwingSource, SwingStatus, User, utcnow
 from swingcoach.server.notify import ANALYSIS_COMPLETE, record_notification
@@ -99,9 +98,11 @@ def get_own(session: Session, user_id: uuid.UUID, swing_id: uuid.UUID) -> Swing 
     return swing if swing is not None and swing.user_id == user_id else None
 
 
-def _existing(
+def find_resend(
     services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, content_sha256: str
 ) -> Swing | None:
+    """The stored swing a resend returns, None for a new swing; SwingConflict when the id is another
+    account's or was received with other content."""
     with services.sessions() as session:
         swing = session.get(Swing, swing_id)
     if swing is None:
@@ -124,17 +125,24 @@ def swung_at(recorded_at: datetime | None, now: datetime) -> datetime:
     return recorded
 
 
-def create_device_swing(services: Services, user_id: uuid.UUID, payload: SwingPayload) -> tuple[Swing, bool]:
-    """Analyse and store a device payload; (swing, created). A resend returns the stored swing."""
+def device_content(payload: SwingPayload) -> tuple[bytes, str]:
+    """The payload as stored and its fingerprint (a resend with other content is a conflict)."""
     blob = payload.model_dump_json().encode()
-    content = sha256(blob)
-    existing = _existing(services, user_id, payload.swing_id, content)
-    if existing is not None:
-        return existing, False
+    return blob, sha256(blob)
+
+
+def store_device_swing(
+    services: Services,
+    user_id: uuid.UUID,
+    payload: SwingPayload,
+    content: tuple[bytes, str],
+    report: SwingReport,
+    versions: ModelVersions,
+) -> tuple[Swing, bool]:
+    """Store an analysed device payload; (swing, created). A concurrent resend that stored it first
+    wins: its swing is returned."""
+    blob, content_sha256 = content
     now = utcnow()
-    started = time.perf_counter()
-    report, versions = services.analyzer.analyze_payload(payload)
-    ANALYSIS_SECONDS.observe(time.perf_counter() - started)
     swing = Swing(
         id=payload.swing_id,
         user_id=user_id,
@@ -142,7 +150,7 @@ def create_device_swing(services: Services, user_id: uuid.UUID, payload: SwingPa
         status=SwingStatus.done,
         received_at=now,
         swung_at=swung_at(payload.recorded_at, now),
-        content_sha256=content,
+        content_sha256=content_sha256,
         payload=blob,
         fps=payload.fps,
         frames=payload.frames,
@@ -163,7 +171,7 @@ def create_device_swing(services: Services, user_id: uuid.UUID, payload: SwingPa
                 session, user, ANALYSIS_COMPLETE, data | {"score": report.score}
             )
     except IntegrityError:
-        winner = _existing(services, user_id, payload.swing_id, content)
+        winner = find_resend(services, user_id, payload.swing_id, content_sha256)
         if winner is None:
             raise UnknownAccount(user_id) from None
         return winner, False

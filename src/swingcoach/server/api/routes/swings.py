@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, undefer
 
 from swingcoach.errors import SwingcoachError
 from swingcoach.schemas import SwingPayload
+from swingcoach.server.analyze import PayloadBacklog
 from swingcoach.server.api.deps import ACCOUNT_GONE, ServicesDep, SessionDep, UserId
 from swingcoach.server.api.schemas import (
     MAX_INT64,
@@ -37,18 +38,22 @@ from swingcoach.server.crud.swings import (
     SwingConflict,
     SwingFilter,
     UnknownAccount,
-    create_device_swing,
     create_video_swing,
     delete_swing,
+    device_content,
     ensure_quota,
+    find_resend,
     get_own,
     list_swings,
+    store_device_swing,
 )
 from swingcoach.server.models import Job, Swing, SwingStatus
+from swingcoach.server.services import Services
 from swingcoach.server.storage import CHUNK, Storage
 from swingcoach.video.source import VideoLimitError, probe
 
 router = APIRouter(prefix="/swings", tags=["swings"])
+BACKLOG_RETRY_S = 2
 log = get_logger(__name__)
 
 # Container signatures of the video formats the decoder is meant for: a cheap early "not a video"
@@ -87,21 +92,33 @@ def _own_swing(session: Session, user_id: uuid.UUID, swing_id: uuid.UUID) -> Swi
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"description": "A resend: the swing stored the first time", "model": SwingDetail},
-        **error_responses(409),
+        **error_responses(409, 503),
     },
 )
-def create_swing(
+async def create_swing(
     payload: SwingPayload, request: Request, response: Response, user_id: UserId, services: ServicesDep
 ) -> SwingDetail:
     """Analyse a swing from its keypoints, in this request (milliseconds). Idempotent on `swing_id`:
-    sending the same payload again returns the stored swing with 200 instead of 201."""
+    sending the same payload again returns the stored swing with 200 instead of 201. A 503 with
+    Retry-After says the server is busy: send the same payload again then."""
     request.state.swing_id = str(payload.swing_id)
+    content = device_content(payload)
     try:
-        swing, created = create_device_swing(services, user_id, payload)
+        swing = await run_in_threadpool(find_resend, services, user_id, payload.swing_id, content[1])
+        created = swing is None
+        if swing is None:
+            report, versions = await services.analyzer.analyze_payload_in_turn(payload)
+            swing, created = await run_in_threadpool(
+                store_device_swing, services, user_id, payload, content, report, versions
+            )
     except SwingConflict as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     except UnknownAccount:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, ACCOUNT_GONE) from None
+    except PayloadBacklog as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, str(error), headers={"Retry-After": str(BACKLOG_RETRY_S)}
+        ) from None
     except (SwingcoachError, ValueError) as error:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"cannot analyse this swing: {error}"
@@ -109,9 +126,13 @@ def create_swing(
     request.state.models = swing.models
     if not created:
         response.status_code = status.HTTP_200_OK
-        with services.sessions() as session:
-            swing = session.get_one(Swing, swing.id, options=[undefer(Swing.report)])
+        swing = await run_in_threadpool(_with_report, services, swing.id)
     return detail(swing)
+
+
+def _with_report(services: Services, swing_id: uuid.UUID) -> Swing:
+    with services.sessions() as session:
+        return session.get_one(Swing, swing_id, options=[undefer(Swing.report)])
 
 
 class HashingReader:
