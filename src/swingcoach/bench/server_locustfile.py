@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-from locust import FastHttpUser, constant, constant_pacing, events, task
+from locust import FastHttpUser, events, task
 from locust.env import Environment
 
 PATH = os.environ["SWINGCOACH_BENCH_PATH"]  # "device" or "video"
@@ -113,9 +113,17 @@ def write_summary(stats: Any) -> None:
 class Golfer(FastHttpUser):
     # FastHttpUser (geventhttpclient): a fraction of the requests library's CPU, which the load
     # generator takes from the server on a shared machine.
-    wait_time = constant_pacing(INTERVAL_S) if INTERVAL_S > 0 else constant(0)
     connection_timeout = 60.0
     network_timeout = 60.0
+    swing_started = 0.0
+
+    def wait_time(self) -> float:
+        """A swing every `interval` seconds on average, each gap drawn from 0.5 to 1.5 intervals. With
+        fixed pacing the golfers fall into step: a slow answer ends many swings at once, and their
+        next swings all start together, a burst no real range of golfers sends."""
+        if INTERVAL_S <= 0:
+            return 0.0
+        return max(0.0, self.swing_started + INTERVAL_S * random.uniform(0.5, 1.5) - time.time())
 
     def on_start(self) -> None:
         self.account = ACCOUNTS[next(account_numbers) % len(ACCOUNTS)]
@@ -148,6 +156,7 @@ class Golfer(FastHttpUser):
 
     @task
     def practice(self) -> None:
+        self.swing_started = time.time()
         self.refresh_if_due()
         if PATH == "device":
             self.send_keypoints()
