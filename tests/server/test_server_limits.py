@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from server.live_service import Service, job_finished, running_embedded
+from server.live_service import Client, Service, job_finished, running_embedded
 from swingcoach.bench.uploads import flat_video, lying_video
 from swingcoach.schemas import SwingPayload
 from swingcoach.server.models import Job, Swing
@@ -85,14 +85,20 @@ def test_a_pathological_video_is_refused_from_its_header_and_nothing_is_stored(
     assert peak_rss_mib(limited) < RSS_LIMIT_MIB
 
 
-def test_a_video_whose_header_hides_its_length_is_stopped_by_the_worker(
-    limited: Service, videos: dict[str, Path]
-) -> None:
-    client = limited.client()
-    accepted = client.upload(videos["streamed"].read_bytes(), name="swing.mkv")
+def failed_upload(service: Service, video: Path, name: str) -> tuple[Client, dict[str, Any]]:
+    """Upload a clip whose header passes the checks (202) and wait for its job: failed, not retried."""
+    client = service.client()
+    accepted = client.upload(video.read_bytes(), name=name)
     assert accepted.status_code == 202, "the header says nothing against it"
     job = client.wait_job(accepted.json()["job_id"], job_finished)
     assert job["status"] == "failed" and job["attempts"] == 1, job
+    return client, job
+
+
+def test_a_video_whose_header_hides_its_length_is_stopped_by_the_worker(
+    limited: Service, videos: dict[str, Path]
+) -> None:
+    client, job = failed_upload(limited, videos["streamed"], "swing.mkv")
     assert f"at most {DEFAULT_SECONDS} s are allowed" in job["error"]
     worker_s = (
         datetime.fromisoformat(job["finished_at"]) - datetime.fromisoformat(job["started_at"])
@@ -105,11 +111,7 @@ def test_a_video_whose_header_hides_its_length_is_stopped_by_the_worker(
 def test_frames_larger_than_the_header_says_are_never_decoded(
     limited: Service, videos: dict[str, Path]
 ) -> None:
-    client = limited.client()
-    accepted = client.upload(videos["lying"].read_bytes(), name="swing.avi")
-    assert accepted.status_code == 202, "the header says 64x64"
-    job = client.wait_job(accepted.json()["job_id"], job_finished)
-    assert job["status"] == "failed" and job["attempts"] == 1, job
+    client, job = failed_upload(limited, videos["lying"], "swing.avi")
     assert "after frame 60, or its frames exceed 8294400 pixels" in job["error"]
     assert storage_files(limited, client.user_id) == []
     # Decoded, the 8192x8192 frames took the process past 1 GB.
