@@ -85,6 +85,16 @@ def test_pagination_and_last_event_id_are_bounded_to_63_bits(service: Service) -
         assert "Last-Event-ID" in answer.json()["detail"] or "last-event-id" in answer.json()["detail"]
 
 
+def test_a_query_parameter_given_twice_is_refused(embedded: Service) -> None:
+    """The fuzzer's find: `?limit=[]&limit=1390` was answered 200 with the last value."""
+    client = embedded.client()
+    answer = client.http.get("/v1/jobs?limit=%5B%5D&limit=1390")
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["loc"] == ["query", "limit"]
+    assert "given more than once" in answer.json()["detail"]
+    assert client.http.get("/v1/jobs?limit=5").status_code == 200
+
+
 @pytest.mark.parametrize(
     "when",
     [
