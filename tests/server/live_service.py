@@ -202,7 +202,9 @@ def running_embedded(name: str, root: Path, extra_env: dict[str, str] | None = N
 def worker_command(queue: str, name: str) -> list[str]:
     return [
         sys.executable, "-m", "celery", "-A", "swingcoach.server.jobs.worker", "worker",
-        "--pool", "solo", "--queues", queue, "--hostname", f"{name}@%h",
+        # The queue name is this run's own: two runs on one broker never share a worker's name
+        # (its remote-control queue is exclusive; the second worker would die at start).
+        "--pool", "solo", "--queues", queue, "--hostname", f"{name}.{queue}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
     ]  # fmt: skip
 
