@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 import numpy as np
 
+from swingcoach.analysis.body import shipped_lifter
 from swingcoach.analysis.quality import frame_checks
 from swingcoach.analysis.score import ADVICE_BELOW_SCORE
 from swingcoach.analysis.swing import analyze_swing
@@ -118,7 +119,7 @@ class Analyzer:
         self.payload_queue_limit = payload_queue_limit
         self._payload_turns: anyio.CapacityLimiter | None = None
         # The models of the device path load now, not in the first golfer's request.
-        model_versions(None, self.detector)
+        shipped_lifter()
         if isinstance(self.detector, LearnedEventDetector):
             _ = self.detector.session
         # Fails at start-up, not on the first upload, if the model is missing; then serves the first
@@ -145,9 +146,11 @@ class Analyzer:
 
     def analyze_payload(self, payload: SwingPayload) -> tuple[SwingReport, ModelVersions]:
         """The device and browser path: the payload's 2D through the same analysis as a video's."""
+        started = time.perf_counter()  # the analysis itself, not the wait for its turn
         sequence = payload.to_sequence()
         check_person(sequence)
         analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness)
+        ANALYSIS_SECONDS.observe(time.perf_counter() - started)
         return analysis.report, model_versions(payload.models.pose, self.detector)
 
     async def analyze_payload_in_turn(self, payload: SwingPayload) -> tuple[SwingReport, ModelVersions]:
@@ -157,15 +160,12 @@ class Analyzer:
         take N times as long (all finishing late together) and starve the event loop. Taking turns,
         each finishes in its own time; the others wait here, in the event loop, holding no thread,
         so the threads the rest of the service needs (database writes, session closes) stay free.
-        Past `queue_limit` waiting, PayloadBacklog: the caller answers 503 and the device retries."""
+        Past `payload_queue_limit` waiting, PayloadBacklog: the caller answers 503 and the device retries."""
         if self._payload_turns is None:  # made in the event loop that uses it
             self._payload_turns = anyio.CapacityLimiter(self.payload_concurrency)
         if self._payload_turns.statistics().tasks_waiting >= self.payload_queue_limit:
             raise PayloadBacklog(self.payload_queue_limit)
-        started = time.perf_counter()
-        result = await anyio.to_thread.run_sync(self.analyze_payload, payload, limiter=self._payload_turns)
-        ANALYSIS_SECONDS.observe(time.perf_counter() - started)
-        return result
+        return await anyio.to_thread.run_sync(self.analyze_payload, payload, limiter=self._payload_turns)
 
     def analyze_video(
         self, path: Path, swing_id: uuid.UUID, limits: VideoLimits
