@@ -34,6 +34,7 @@ TEST_DATABASES = [
 ]
 TEST_BROKER = os.environ.get("SWINGCOACH_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 TEST_REDIS = os.environ.get("SWINGCOACH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REFUSAL_DELAY_S = 0.2
 # Short leases and retries so failure paths finish within a test.
 SERVICE_ENV = {
     "SWINGCOACH_SECRET_KEY": SECRET,
@@ -45,6 +46,8 @@ SERVICE_ENV = {
     "SWINGCOACH_SSE_POLL_SECONDS": "30",
     # The tests' webhook receivers listen on 127.0.0.1 (the rest of loopback stays refused).
     "SWINGCOACH_WEBHOOK_ALLOW": "127.0.0.1/32",
+    # Refused logins still wait (the tarpit is tested), but not a second each.
+    "SWINGCOACH_LOGIN_REFUSAL_DELAY_SECONDS": str(REFUSAL_DELAY_S),
 }
 
 

@@ -48,6 +48,8 @@ MAX_ACCOUNTS = 100
 # Golfers start at once: they were logged in before the run (a token per account, shared by the
 # golfers of that account), so no login costs fall into a measured window.
 SPAWN_RATE = 1000.0
+FLOOD_NAME = "login flood"  # the flooders' request name in the Locust scenario
+DEVICE_POST = "POST /v1/swings"
 # A p99 over fewer requests than this is a step's few worst requests, not a percentile.
 MIN_SWINGS = 1000
 
@@ -90,6 +92,7 @@ class Step:
     errors: list[str]
     by_request: dict[str, dict[str, float]]  # request type -> count, failures, p50_ms, p99_ms
     client_cores: float  # the load generator's CPU over its run (it shares the machine)
+    flood_statuses: dict[str, int]  # answers to the login flood, by HTTP status
 
 
 class CpuMeter:
@@ -267,9 +270,10 @@ def run_step(
     window_s: float,
     warmup_s: float,
     wait_for_result: bool = False,
+    flooders: int = 0,
 ) -> Step:
     accounts = signed_in_accounts(server.url, min(users, MAX_ACCOUNTS))
-    out = workdir / f"{path}-{users}-{interval_s:g}.json"
+    out = workdir / f"{path}-{users}-{interval_s:g}-{flooders}.json"
     spawn_s = users / SPAWN_RATE
     env = os.environ | {
         "SWINGCOACH_BENCH_PATH": path,
@@ -280,14 +284,17 @@ def run_step(
         "SWINGCOACH_BENCH_SWING": str(swing_file(path, workdir)),
         "SWINGCOACH_BENCH_WAIT_RESULT": "1" if wait_for_result else "",
         "SWINGCOACH_BENCH_OUT": str(out),
+        "SWINGCOACH_BENCH_FLOODERS": str(flooders),
     }
+    user_classes = ["Golfer", "LoginFlooder"] if flooders else ["Golfer"]
     run_s = int(spawn_s + warmup_s + window_s + 60)  # a bound only: the scenario stops itself
     load_average = os.getloadavg()[0]
     client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-        "--users", str(users), "--spawn-rate", str(SPAWN_RATE), "--run-time", f"{run_s}s",
+        *user_classes, "--users", str(users + flooders), "--spawn-rate", str(SPAWN_RATE),
+        "--run-time", f"{run_s}s",
         "--host", server.url, "--loglevel", "WARNING", "--stop-timeout", "0",
     ]  # fmt: skip
     finished = subprocess.run(
@@ -303,7 +310,8 @@ def run_step(
     swings = summary["swings"]
     requests = summary["requests"]
     offered = users / interval_s if interval_s > 0 else None
-    worst_p99 = max((r["p99_ms"] for r in requests.values() if r["count"]), default=0.0)
+    golfers = {name: r for name, r in requests.items() if name != FLOOD_NAME}
+    worst_p99 = max((r["p99_ms"] for r in golfers.values() if r["count"]), default=0.0)
     failures = summary["total"]["failures"]
     results = sorted(summary["result_ms"])
     step = Step(
@@ -326,6 +334,7 @@ def run_step(
         load_average=round(load_average, 2),
         errors=[f"{e['name']}: {e['error']} (x{e['count']})" for e in summary["errors"]],
         by_request=requests,
+        flood_statuses=summary["flood_statuses"],
         client_cores=round(client_s / (time.monotonic() - started), 2),
     )
     if offered is not None:
@@ -379,6 +388,36 @@ def bench_path(
     }
 
 
+def bench_login_flood(
+    server: BenchServer,
+    meter: CpuMeter,
+    workdir: Path,
+    plan: Plan,
+    interval_s: float,
+    rate: float,
+    flooders: int,
+) -> dict[str, Any]:
+    """The device path at `rate` swings/s, then the same with `flooders` clients guessing a password
+    as fast as they are answered: the golfers' p99 with the flood against without. Run last: the
+    flood locks the loopback address out of logins for the limiter's window."""
+    golfers = round(rate * interval_s)
+    window, warmup = device_window_s(plan, rate), interval_s + plan.device_warmup_s
+    idle = run_step(server, meter, workdir, "device", golfers, interval_s, window, warmup)
+    server.wait_idle()
+    flooded = run_step(
+        server, meter, workdir, "device", golfers, interval_s, window, warmup, flooders=flooders
+    )
+    idle_p99, flood_p99 = idle.by_request[DEVICE_POST]["p99_ms"], flooded.by_request[DEVICE_POST]["p99_ms"]
+    return {
+        "offered_per_s": rate,
+        "flooders": flooders,
+        "idle": asdict(idle),
+        "flood": asdict(flooded),
+        "device_p99_ms": {"idle": idle_p99, "flood": flood_p99},
+        "p99_ratio": round(flood_p99 / idle_p99, 2) if idle_p99 else None,
+    }
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -399,7 +438,10 @@ def bench_server(
     video_workers: int,
     processes: int = 1,
     database_url: str | None = None,
+    login_flood: int = 0,
+    flood_rate: float = 10.0,
 ) -> dict[str, Any]:
+    """The plan for each path; with `login_flood` clients, the login-flood comparison instead."""
     plan = QUICK if quick else FULL
     result: dict[str, Any] = {
         "machine": machine(),
@@ -418,8 +460,13 @@ def bench_server(
         meter = CpuMeter(server.process.pid)
         meter.start()
         try:
-            for path in paths:
-                result[path] = bench_path(server, meter, workdir, path, plan, interval_s)
+            if login_flood:
+                result["login_flood"] = bench_login_flood(
+                    server, meter, workdir, plan, interval_s, flood_rate, login_flood
+                )
+            else:
+                for path in paths:
+                    result[path] = bench_path(server, meter, workdir, path, plan, interval_s)
         finally:
             meter.stop()
             server.stop()

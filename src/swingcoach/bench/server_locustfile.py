@@ -17,14 +17,16 @@ import itertools
 import json
 import os
 import random
+import secrets
 import time
 import uuid
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import gevent
-from locust import FastHttpUser, events, task
+from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 
 PATH = os.environ["SWINGCOACH_BENCH_PATH"]  # "device" or "video"
@@ -37,6 +39,10 @@ SWING_BODY = Path(os.environ["SWINGCOACH_BENCH_SWING"]).read_bytes()  # payload 
 OUT = Path(os.environ["SWINGCOACH_BENCH_OUT"])
 # Saturation runs: each golfer waits for the video's result before the next (a full, bounded queue).
 WAIT_FOR_RESULT = bool(os.environ.get("SWINGCOACH_BENCH_WAIT_RESULT"))
+# Attackers guessing passwords during the run (`--login-flood`): their requests carry this name and
+# are left out of the golfers' figures.
+FLOODERS = int(os.environ.get("SWINGCOACH_BENCH_FLOODERS", "0"))
+FLOOD_NAME = "login flood"
 STATS_EVERY = 5  # swings between two visits of the statistics page
 POLL_S = 1.0
 RESULT_TIMEOUT_S = 600.0
@@ -52,7 +58,7 @@ VIDEO_FORM = (
 
 account_numbers = itertools.count()
 # The measured window: from the end of the warm-up to the end of the run.
-window: dict[str, Any] = {"start": None, "swings": 0, "result_ms": []}
+window: dict[str, Any] = {"start": None, "swings": 0, "result_ms": [], "flood_statuses": Counter()}
 runners: list[Any] = []
 
 
@@ -67,7 +73,7 @@ def _measure(user_count: int, **_: Any) -> None:
         gevent.sleep(WARMUP_S)
         runner = runners[0]
         runner.stats.reset_all()
-        window.update(start=time.time(), swings=0, result_ms=[])
+        window.update(start=time.time(), swings=0, result_ms=[], flood_statuses=Counter())
         gevent.sleep(WINDOW_S)
         # The figures are taken while every golfer is still busy, then the run stops.
         write_summary(runner.stats)
@@ -94,6 +100,7 @@ def write_summary(stats: Any) -> None:
                 "end": time.time(),
                 "swings": window["swings"],
                 "result_ms": window["result_ms"],
+                "flood_statuses": {str(code): n for code, n in window["flood_statuses"].items()},
                 "requests": requests,
                 "total": {
                     "count": total.num_requests,
@@ -220,3 +227,23 @@ class Golfer(FastHttpUser):
                     exception=RuntimeError(f"job {job['status']}: {job['error']}"),
                 )
                 return
+
+
+class LoginFlooder(FastHttpUser):
+    """An attacker guessing one account's password from one address, each guess sent as soon as
+    the last one is answered (so a server that answers refusals at once gets them as fast as it can)."""
+
+    fixed_count = FLOODERS
+    wait_time = constant(0)
+    connection_timeout = 60.0
+    network_timeout = 60.0
+
+    @task
+    def guess(self) -> None:
+        guess = {"email": "victim@bench.example", "password": secrets.token_hex(8)}
+        with self.client.post("/v1/auth/login", json=guess, name=FLOOD_NAME, catch_response=True) as response:
+            window["flood_statuses"][response.status_code] += 1
+            if response.status_code in (401, 429):
+                response.success()  # refused, as it must be
+            else:
+                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def serve(
@@ -88,11 +91,23 @@ def bench_server(
         str | None,
         typer.Option(help="Run the server on this Postgres database (in a schema of its own), not SQLite."),
     ] = None,
+    login_flood: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=256,
+            help="Clients guessing a password as fast as answered: the device path with and without them.",
+        ),
+    ] = 0,
+    flood_rate: Annotated[
+        float, typer.Option(min=0.1, max=1000, help="Swings/s offered during the --login-flood comparison.")
+    ] = 10.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Load test of `swingcoach serve` on loopback with Locust: server CPU-seconds per swing,
     swings/s at saturation and the most golfers held (p99 < 300 ms, no errors), for the device
-    path (keypoints) and the video path (whole pipeline on the server). Needs the `bench` extra."""
+    path (keypoints) and the video path (whole pipeline on the server); or, with --login-flood, the
+    device path's p99 with and without a password-guessing flood. Needs the `bench` extra."""
     import json
 
     from rich.console import Console
@@ -107,7 +122,9 @@ def bench_server(
     for needed in (REPO_FIXTURE, REPO_VIDEO):
         if not needed.exists():
             raise typer.BadParameter(f"run from a checkout of the repository: {needed} is missing")
-    result = run_bench(quick, paths, interval, pose_backend, video_workers, processes, database_url)
+    result = run_bench(
+        quick, paths, interval, pose_backend, video_workers, processes, database_url, login_flood, flood_rate
+    )
     if as_json:
         print(json.dumps(result, indent=1))
         return
@@ -118,6 +135,9 @@ def bench_server(
         f"server: swingcoach serve, {server['mode']}, {processes} API process(es); video path: "
         f"{pose_backend}, {video_workers} job threads; load average before: {result['load_average_before']}"
     )
+    if login_flood:
+        print_login_flood(console, result["login_flood"], interval)
+        return
     for name in paths:
         figures = result[name]
         table = Table(title=f"{name} path: golfers sending a swing every {interval:g} s")
@@ -151,6 +171,29 @@ def bench_server(
         )
     if result.get("video_to_device_cpu_ratio"):
         console.print(f"video path / device path CPU per swing: {result['video_to_device_cpu_ratio']}x")
+
+
+def print_login_flood(console: Console, flood: dict[str, Any], interval: float) -> None:
+    from rich.table import Table
+
+    from swingcoach.bench.server import DEVICE_POST
+
+    table = Table(
+        title=f"device path at {flood['offered_per_s']:g} swings/s (a swing every {interval:g} s), "
+        f"without and with {flood['flooders']} clients guessing a password"
+    )
+    for column in ("", "swings/s", "POST p50 ms", "POST p99 ms", "failures", "server cores", "flood answers"):
+        table.add_column(column, justify="right")
+    for label in ("idle", "flood"):
+        step = flood[label]
+        post = step["by_request"][DEVICE_POST]
+        answers = ", ".join(f"{n} x {code}" for code, n in sorted(step["flood_statuses"].items())) or "-"
+        table.add_row(
+            label, f"{step['swings_per_s']:g}", f"{post['p50_ms']:g}", f"{post['p99_ms']:g}",
+            str(step["failures"]), f"{step['server_cores']:g}", answers,
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"device p99 with the flood / without: {flood['p99_ratio']}x (goal: within 2x)")
 
 
 def bench_uploads(

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(
         default=15 * 60, gt=0, description="Window (and lockout) of both limits."
     )
+    login_refusal_delay_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=30,
+        description="A login refused by the limits (or a full hashing queue) is answered after this long: "
+        "a client that retries at once gets one answer a second, not a core of the server.",
+    )
     password_hash_threads: int = Field(
         default=1, ge=1, le=16, description="Threads hashing passwords: logins never take every core."
     )

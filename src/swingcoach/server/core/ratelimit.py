@@ -184,6 +184,7 @@ class Guard:
     limiter: LoginLimiter
     revocations: Revocations
     hashing: HashingPool
+    refusal_delay_s: float  # how long a refused login waits for its answer
 
     async def close(self) -> None:
         self.hashing.close()
@@ -203,4 +204,4 @@ class Guard:
         # Revoked for as long as a token issued just before could still be used.
         revocations = Revocations(store, prefix, settings.access_token_minutes * 60 + 60)
         hashing = HashingPool(settings.password_hash_threads, settings.password_hash_queue)
-        return cls(store, limiter, revocations, hashing)
+        return cls(store, limiter, revocations, hashing, settings.login_refusal_delay_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -55,7 +56,10 @@ REGISTERED = (
 )
 
 
-def too_many(seconds: int, message: str) -> HTTPException:
+async def too_many(guard: Guard, seconds: int, message: str) -> HTTPException:
+    """A 429 with Retry-After, answered after the guard's refusal delay: a flood of guesses sent as
+    fast as the answers come then costs the server a request a second per client, not a core."""
+    await anyio.sleep(guard.refusal_delay_s)
     return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, message, headers={"Retry-After": str(seconds)})
 
 
@@ -76,7 +80,7 @@ async def register(credentials: NewAccount, services: ServicesDep, guard: GuardD
     try:
         password_hash = await guard.hashing.run(hash_password, credentials.password)
     except HashingBusy as error:
-        raise too_many(1, str(error)) from None
+        raise await too_many(guard, 1, str(error)) from None
     await run_in_threadpool(create_user, services.sessions, credentials.email, password_hash)
     return Registered(detail=REGISTERED)
 
@@ -154,13 +158,13 @@ async def login(request: Request, response: Response, services: ServicesDep, gua
     address = client_address(request)
     wait = await guard.limiter.retry_after(credentials.email, address)
     if wait is not None:  # refused before hashing: a flood of refusals costs no CPU
-        raise too_many(wait, f"too many failed logins; try again in {wait} s")
+        raise await too_many(guard, wait, f"too many failed logins; try again in {wait} s")
     try:
         user = await guard.hashing.run(
             authenticate, services.sessions, credentials.email, credentials.password
         )
     except HashingBusy as error:
-        raise too_many(1, str(error)) from None
+        raise await too_many(guard, 1, str(error)) from None
     if user is None:
         await guard.limiter.failed(credentials.email, address)
         raise HTTPException(

@@ -76,11 +76,11 @@ async def delete_me(
     address = client_address(request)
     wait = await guard.limiter.retry_after(email, address)
     if wait is not None:
-        raise too_many(wait, f"too many wrong passwords; try again in {wait} s")
+        raise await too_many(guard, wait, f"too many wrong passwords; try again in {wait} s")
     try:
         correct = await guard.hashing.run(verify_password, password_hash, body.password)
     except HashingBusy as error:
-        raise too_many(1, str(error)) from None
+        raise await too_many(guard, 1, str(error)) from None
     if not correct:
         await guard.limiter.failed(email, address)
         raise HTTPException(status.HTTP_403_FORBIDDEN, "wrong password: the account is not deleted")
