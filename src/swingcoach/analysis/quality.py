@@ -107,8 +107,27 @@ def long_gaps(absent: np.ndarray, longest: int) -> np.ndarray:
     return out
 
 
-def frame_checks(keypoints: np.ndarray, fps: float, address: int) -> dict[str, np.ndarray]:
-    """(T, 17, 3) keypoints (px, confidence) -> per check, (T,) True where the frame fails it."""
+@dataclass(frozen=True)
+class FrameChecks:
+    """The per-frame checks of a sequence. All but drift hold whatever the events; drift is measured
+    from the address, so it is read with `at_address` once the events are known. Every check is
+    left/right symmetric: a mirrored sequence fails the same frames."""
+
+    failed: dict[str, np.ndarray]  # check -> (T,) True where the frame fails it
+    pelvis: np.ndarray  # (T, 2) px, gaps bridged
+    box: np.ndarray  # (T,) diagonal of the limbs' box, px
+    scale: float  # leg length, px
+
+    def at_address(self, address: int) -> dict[str, np.ndarray]:
+        home, home_box = self.pelvis[address], max(float(self.box[address]), 1e-6)
+        drift = (np.linalg.norm(self.pelvis - home, axis=-1) > MAX_PELVIS_MOVE * self.scale) | (
+            np.abs(self.box / home_box - 1) > MAX_BOX_CHANGE
+        )
+        return self.failed | {"drift": drift}
+
+
+def frame_checks(keypoints: np.ndarray, fps: float) -> FrameChecks:
+    """(T, 17, 3) keypoints (px, confidence) -> the per-frame checks."""
     absent = np.isnan(keypoints[:, LIMBS, 0]).any(axis=1)
     missing = long_gaps(absent, max(1, round(MAX_GAP_S * fps)))
     filled = interpolate_gaps(keypoints)
@@ -120,31 +139,29 @@ def frame_checks(keypoints: np.ndarray, fps: float, address: int) -> dict[str, n
     for (a, b), longest in MAX_BONE.items():
         bones |= np.linalg.norm(xy[:, a] - xy[:, b], axis=-1) > longest * scale
     size = max(1, round(JUMP_WINDOW_S * fps)) * 2 + 1
-    local = median_filter(xy[:, LIMBS], size=(size, 1, 1), mode="nearest")
-    jumps = (np.linalg.norm(xy[:, LIMBS] - local, axis=-1) > JUMP * scale).any(axis=1)
-    as_is = np.linalg.norm(xy[:, LIMBS] - local, axis=-1).sum(axis=1)
+    limbs = xy[:, LIMBS]
+    local = median_filter(limbs, size=(size, 1, 1), mode="nearest")
+    off = np.linalg.norm(limbs - local, axis=-1)
+    jumps = (off > JUMP * scale).any(axis=1)
+    as_is = off.sum(axis=1)
     exchanged = np.linalg.norm(xy[:, MIRROR[LIMBS]] - local, axis=-1).sum(axis=1)
     swaps = (exchanged < SWAP_GAIN * as_is) & (as_is > SWAP_MIN_DIFFERENCE * scale)
-    pelvis = (xy[:, K.L_HIP] + xy[:, K.R_HIP]) / 2
-    box = np.linalg.norm(xy[:, LIMBS].max(axis=1) - xy[:, LIMBS].min(axis=1), axis=-1)
-    home, home_box = pelvis[address], max(float(box[address]), 1e-6)
-    drift = (np.linalg.norm(pelvis - home, axis=-1) > MAX_PELVIS_MOVE * scale) | (
-        np.abs(box / home_box - 1) > MAX_BOX_CHANGE
-    )
-    return {
+    failed = {
         "missing": missing,
         "confidence": ~absent & (confidence < MIN_CONFIDENCE),
         "bones": bones,
         "jumps": jumps,
         "swaps": swaps,
-        "drift": drift,
     }
+    pelvis = (xy[:, K.L_HIP] + xy[:, K.R_HIP]) / 2
+    box = np.linalg.norm(limbs.max(axis=1) - limbs.min(axis=1), axis=-1)
+    return FrameChecks(failed, pelvis, box, scale)
 
 
-def tracking_quality(keypoints: np.ndarray, fps: float, events: SwingEvents) -> TrackingQuality:
-    """Quality of one swing's tracking; `events` index `keypoints`."""
-    checks = frame_checks(keypoints, fps, events["address"])
-    bad = np.zeros(len(keypoints), dtype=bool)
+def tracking_quality(frames: FrameChecks, events: SwingEvents) -> TrackingQuality:
+    """Quality of one swing's tracking; `events` index the checked frames."""
+    checks = frames.at_address(events["address"])
+    bad = np.zeros(len(frames.box), dtype=bool)
     for failed in checks.values():
         bad |= failed
     span = slice(events["address"], events["finish"] + 1)

@@ -10,7 +10,7 @@ import numpy as np
 
 from swingcoach.analysis.body import SwingBody, shipped_lifter
 from swingcoach.analysis.metrics import Swing, measure
-from swingcoach.analysis.quality import TrackingQuality, tracking_quality
+from swingcoach.analysis.quality import FrameChecks, TrackingQuality, frame_checks, tracking_quality
 from swingcoach.analysis.score import advise, overall_score, score_metrics
 from swingcoach.pose.base import PoseSequence
 from swingcoach.pose.skeleton import mirror_keypoints
@@ -98,12 +98,14 @@ def analyze_swing(
     handedness: Handedness | None = None,
     world: np.ndarray | None = None,
     events_from: int = 0,
+    checks: FrameChecks | None = None,
 ) -> SwingAnalysis:
     """Analyse one swing (the sequence holds one swing, with some lead-in and follow-out).
 
     `world` is the 3D to measure with; every path leaves it to the default, our lifter on the 2D
     (benchmarks pass another source to compare them). `events_from`: the row the event detector's
-    window starts at (a file's cut holds more lead-in than the live cut the detector is used to)."""
+    window starts at (a file's cut holds more lead-in than the live cut the detector is used to).
+    `checks`: the frame checks of `sequence` when the caller ran them already (the server's gate)."""
     world = shipped_lifter().lift(sequence) if world is None else world
     orientation = orient(sequence, world, handedness)
     left = orientation.handedness == "left"
@@ -113,7 +115,9 @@ def analyze_swing(
         canonical, events["address"], mirror_keypoints(world, None) if left else world
     )
     timing = swing_timing(canonical, events)
-    quality = tracking_quality(canonical.keypoints, canonical.fps, events)
+    # On the sequence as given: the checks are left/right symmetric, so the mirror fails the same frames.
+    checks = frame_checks(sequence.keypoints, sequence.fps) if checks is None else checks
+    quality = tracking_quality(checks, events)
     swing = Swing(body=body, events=events, timing=timing, cm=body.cm_per_px())
     results = score_metrics(measure(swing, orientation.standard_view), frozenset(quality.bad_events))
     score = overall_score(results) if quality.acceptable else None

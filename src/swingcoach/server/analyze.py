@@ -20,7 +20,7 @@ import anyio
 import numpy as np
 
 from swingcoach.analysis.body import shipped_lifter
-from swingcoach.analysis.quality import frame_checks
+from swingcoach.analysis.quality import FrameChecks, frame_checks
 from swingcoach.analysis.score import ADVICE_BELOW_SCORE
 from swingcoach.analysis.swing import analyze_swing
 from swingcoach.errors import InputError
@@ -80,8 +80,9 @@ def swing_summary(report: SwingReport) -> dict[str, Any]:
     }
 
 
-def check_person(sequence: PoseSequence) -> None:
-    """Raise NotAPerson unless the keypoints could be a person seen in the frame."""
+def check_person(sequence: PoseSequence) -> FrameChecks:
+    """Raise NotAPerson unless the keypoints could be a person seen in the frame; the frame checks
+    it ran, for the analysis to use again."""
     valid = sequence.valid
     seen = sequence.keypoints[valid]
     x, y = seen[..., 0], seen[..., 1]
@@ -92,7 +93,8 @@ def check_person(sequence: PoseSequence) -> None:
             f"the keypoints are not a person: {100 * (1 - inside):.0f}% of them lie far outside "
             f"the {sequence.width}x{sequence.height} frame"
         )
-    checks = frame_checks(sequence.keypoints, sequence.fps, int(np.argmax(valid)))
+    frames = frame_checks(sequence.keypoints, sequence.fps)
+    checks = frames.failed
     failed = {name: float(checks[name][valid].mean()) for name in PERSON_CHECKS}
     bad = float(np.logical_or.reduce([checks[name][valid] for name in PERSON_CHECKS]).mean())
     if bad > MAX_BAD_FRAMES:
@@ -101,6 +103,7 @@ def check_person(sequence: PoseSequence) -> None:
             f"the keypoints are not a person: {100 * bad:.0f}% of the frames fail the body checks "
             f"(mostly {worst}: {'no confidence' if worst == 'confidence' else 'not a body shape'})"
         )
+    return frames
 
 
 class Analyzer:
@@ -148,8 +151,8 @@ class Analyzer:
         """The device and browser path: the payload's 2D through the same analysis as a video's."""
         started = time.perf_counter()  # the analysis itself, not the wait for its turn
         sequence = payload.to_sequence()
-        check_person(sequence)
-        analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness)
+        checks = check_person(sequence)
+        analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness, checks=checks)
         ANALYSIS_SECONDS.observe(time.perf_counter() - started)
         return analysis.report, model_versions(payload.models.pose, self.detector)
 
