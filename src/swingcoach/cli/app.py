@@ -15,9 +15,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from swingcoach.cli import console, fail
 from swingcoach.cli.bench import bench_app
 from swingcoach.cli.edge import edge, library_app
 from swingcoach.cli.export import export_app
+from swingcoach.cli.posture import posture_app
 from swingcoach.cli.serve import serve
 from swingcoach.cli.train import train_app
 from swingcoach.errors import SwingcoachError
@@ -33,9 +35,9 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(train_app, name="train")
 app.add_typer(export_app, name="export")
 app.add_typer(library_app, name="library")
+app.add_typer(posture_app, name="posture")
 app.command("edge")(edge)
 app.command("serve")(serve)
-console = Console(stderr=True)
 
 
 class HandednessChoice(StrEnum):
@@ -51,11 +53,6 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(description, total=total)
         yield lambda index: progress.update(task, completed=index + 1)
-
-
-def fail(error: SwingcoachError | ValueError) -> None:
-    console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    raise typer.Exit(getattr(error, "exit_code", 2))
 
 
 @app.command()

@@ -10,6 +10,7 @@ from swingcoach.cli.edge import bench_edge
 from swingcoach.cli.event_model import bench_events
 from swingcoach.cli.lift import bench_lift, bench_lift_agreement
 from swingcoach.cli.pose import bench_pose
+from swingcoach.cli.posture import bench_posture
 from swingcoach.cli.serve import bench_server, bench_uploads
 
 bench_app = typer.Typer(help="Benchmarks: accuracy and speed, as tables (or --json).", no_args_is_help=True)
@@ -20,6 +21,7 @@ bench_app.command("lift")(bench_lift)
 bench_app.command("lift-agreement")(bench_lift_agreement)
 bench_app.command("events")(bench_events)
 bench_app.command("pose")(bench_pose)
+bench_app.command("posture")(bench_posture)
 bench_app.command("browser-pose")(bench_browser_pose)
 bench_app.command("consistency")(bench_consistency)
 bench_app.command("metric-error")(bench_metric_error)

@@ -11,14 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from swingcoach.cli import console, fail
 from swingcoach.errors import SwingcoachError
-
-console = Console(stderr=True)
-
-
-def _fail(error: Exception) -> None:
-    console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    raise typer.Exit(getattr(error, "exit_code", 2))
 
 
 def _print_bottlenecks(results: dict, written: list[Path]) -> None:
@@ -84,7 +78,7 @@ def bench_all(
     sections = set(only or SECTIONS)
     unknown = sections - set(SECTIONS)
     if unknown:
-        _fail(ValueError(f"unknown section {sorted(unknown)[0]!r}; choose from {', '.join(SECTIONS)}"))
+        fail(ValueError(f"unknown section {sorted(unknown)[0]!r}; choose from {', '.join(SECTIONS)}"))
     command = f"swingcoach bench all --data {data} --out {out}" + (" --quick" if quick else "")
     command += "".join(f" --only {s}" for s in SECTIONS if only and s in sections)
     command += " --update" if update else ""
@@ -93,7 +87,7 @@ def bench_all(
         devices = [load_device_results(path) for path in device_results or []]
         previous = load_report(out) if update else None
     except SwingcoachError as error:
-        _fail(error)
+        fail(error)
         return
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     try:
@@ -113,12 +107,12 @@ def bench_all(
         results = merge_devices(results, devices)
         written = write_report(results, out)
     except (SwingcoachError, ValueError) as error:
-        _fail(error)
+        fail(error)
         return
     _print_bottlenecks(results, written)
     if results["failed"]:
         failed = "; ".join(f"{name}: {error}" for name, error in results["failed"].items())
-        _fail(SwingcoachError(f"sections failed (the report has the others): {failed}"))
+        fail(SwingcoachError(f"sections failed (the report has the others): {failed}"))
 
 
 def bench_merge(
@@ -132,7 +126,7 @@ def bench_merge(
         merged = merge_devices(load_report(report), [load_device_results(path) for path in results])
         written = write_report(merged, report)
     except (SwingcoachError, ValueError) as error:
-        _fail(error)
+        fail(error)
         return
     for device in merged["devices"]:
         Console().print(f"device: {device['name']} ({len(device['results'])} measurements)")
@@ -150,7 +144,7 @@ def export_device_kit(
     try:
         models = write_device_kit(out)
     except (SwingcoachError, OSError) as error:
-        _fail(error)
+        fail(error)
         return
     table = Table(title=f"device kit in {out}")
     for column in ("model", "role", "precision", "runtime", "input", "MB"):

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from swingcoach.cli import fail
 from swingcoach.edge.library import CLIP, KEYPOINTS, THUMBNAIL, Library, SwingEntry
 from swingcoach.edge.settings import EdgeSettings, SettingsError
 from swingcoach.errors import SwingcoachError
@@ -24,7 +25,6 @@ from swingcoach.errors import SwingcoachError
 if TYPE_CHECKING:
     from swingcoach.edge.sender import Sender
 
-console = Console(stderr=True)
 library_app = typer.Typer(
     help="The device's swing library: list, show, delete, and upload what is queued.", no_args_is_help=True
 )
@@ -51,11 +51,6 @@ BENCH_OUT = Path(tempfile.gettempdir()) / "swingcoach-bench-edge"
 class UploadChoice(StrEnum):
     keypoints = "keypoints"
     video = "video"
-
-
-def fail(error: Exception) -> None:
-    console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    raise typer.Exit(getattr(error, "exit_code", 2))
 
 
 def settings_from(**options: Any) -> EdgeSettings:

@@ -12,19 +12,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from swingcoach.cli import console, fail
 from swingcoach.errors import SwingcoachError
 from swingcoach.swing.events.base import EVENT_NAMES
 
 if TYPE_CHECKING:
     from swingcoach.bench.events import EventBench
 
-console = Console(stderr=True)
 ABLATION = ("ce", "triplet", "supcon", "gru")
-
-
-def _fail(error: Exception) -> None:
-    console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    raise typer.Exit(getattr(error, "exit_code", 2))
 
 
 def train_events(
@@ -56,7 +51,7 @@ def train_events(
         config = TrainConfig(variant=variant, seed=seed, **{k: v for k, v in overrides.items() if v})
         clips = load_golfdb(data)
     except (SwingcoachError, ValueError) as error:
-        _fail(error)
+        fail(error)
         return
     train = [clip for clip in clips if clip.split != hold_out]
     test = [clip for clip in clips if clip.split == hold_out]
@@ -146,11 +141,11 @@ def bench_events(
     chosen = variants or list(ABLATION)
     unknown = [v for v in chosen if v not in ABLATION]
     if unknown:
-        _fail(ValueError(f"unknown variant {unknown[0]!r}; choose from {', '.join(ABLATION)}"))
+        fail(ValueError(f"unknown variant {unknown[0]!r}; choose from {', '.join(ABLATION)}"))
     try:
         bench = run_event_bench(data, None if skip_phones else phones, chosen, quick, console.print, seed)
     except (SwingcoachError, ValueError) as error:
-        _fail(error)
+        fail(error)
         return
     if as_json:
         print(json.dumps(_bench_json(bench), indent=2))

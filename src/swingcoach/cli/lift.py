@@ -11,17 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from swingcoach.cli import console, fail
 from swingcoach.errors import NoPersonError, NoSwingError, SwingcoachError
 
 if TYPE_CHECKING:
     from swingcoach.bench.lift import LifterBench, SwingAgreement
-
-console = Console(stderr=True)
-
-
-def _fail(error: Exception) -> None:
-    console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    raise typer.Exit(getattr(error, "exit_code", 2))
 
 
 def _bench_json(bench: LifterBench, latency: dict[str, float]) -> dict:
@@ -128,7 +122,7 @@ def bench_lift(
             latency = {"stream": round(latency_ms(timing, 1), 4), "batch": round(latency_ms(timing, 256), 4)}
             results.append((bench, latency))
     except (SwingcoachError, ValueError) as error:
-        _fail(error)
+        fail(error)
         return
     if as_json:
         first = _bench_json(*results[0])
@@ -208,7 +202,7 @@ def bench_lift_agreement(
             except (NoPersonError, NoSwingError) as error:
                 console.print(f"{video.name}: skipped, {error}", highlight=False)
     except (SwingcoachError, ValueError) as error:
-        _fail(error)
+        fail(error)
         return
     if as_json:
         print(

@@ -11,16 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from swingcoach.cli import console, fail
 from swingcoach.errors import SwingcoachError
 
 DATA = Path("../shared/data")
 CACHE = Path("/tmp/swingcoach-pose")
-console = Console(stderr=True)
-
-
-def _fail(error: Exception) -> None:
-    console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    raise typer.Exit(getattr(error, "exit_code", 2))
 
 
 def train_pose(
@@ -73,7 +68,7 @@ def train_pose(
     try:
         best = train(data, cache, out, config, max_minutes)
     except (SwingcoachError, ValueError) as error:
-        _fail(error)
+        fail(error)
         return
     typer.echo(f"best checkpoint: {best}" if best.is_file() else f"no full-size epoch yet; continue: {out}")
 
@@ -111,7 +106,7 @@ def export_pose(
     try:
         written = export_student(checkpoint, format.value, int8, out or MODEL_DIR, data, cache, calibration)
     except (SwingcoachError, ValueError, FileNotFoundError) as error:
-        _fail(error)
+        fail(error)
         return
     for path in written:
         typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
@@ -134,7 +129,7 @@ def bench_pose(
     try:
         bench = run_pose_bench(data, [MODEL_DIR, *(variant or [])], limit, rounds, console.print)
     except (SwingcoachError, ValueError) as error:
-        _fail(error)
+        fail(error)
         return
     if as_json:
         print(json.dumps(bench.as_json(), indent=1))

@@ -7,10 +7,12 @@ import typer
 
 from swingcoach.cli.event_model import train_events
 from swingcoach.cli.pose import train_pose
+from swingcoach.cli.posture import train_posture
 
 train_app = typer.Typer(help="Train the models (needs the 'train' extra).", no_args_is_help=True)
 train_app.command("pose")(train_pose)
 train_app.command("events")(train_events)
+train_app.command("posture")(train_posture)
 
 
 @train_app.command("lift")

@@ -1,0 +1,205 @@
+"""`swingcoach posture ...` (classify, count, add-class), `swingcoach train posture` and
+`swingcoach bench posture`: held poses (yoga) and movements (exercises)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from swingcoach.cli import console, fail
+from swingcoach.errors import InputError, SwingcoachError
+
+posture_app = typer.Typer(
+    help="Yoga poses and exercises: classify, count repetitions, add classes.", no_args_is_help=True
+)
+
+MODEL_HELP = "yoga (the 6 recorded asanas), yoga-photos (the 5 photo poses) or exercise; default: by input"
+
+
+def _default_model(path: Path) -> str:
+    """The model trained on inputs like this one: photos -> yoga-photos, Penn Action joints and videos
+    -> exercise, MediaPipe landmark files -> yoga."""
+    from swingcoach.posture.keypoints import IMAGE_SUFFIXES
+
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return "yoga-photos"
+    if path.suffix.lower() == ".npz":
+        import numpy as np
+
+        try:
+            with np.load(path) as z:
+                return "exercise" if "joints" in z.files else "yoga"
+        except (OSError, ValueError, EOFError) as exc:
+            raise InputError(f"not a keypoint file (.npz): {path} ({exc})") from None
+    return "exercise"
+
+
+@posture_app.command()
+def classify(
+    file: Annotated[
+        Path, typer.Argument(help="Keypoint .npz (landmarks (T,33,4) or joints (T,13,3)), image or video.")
+    ],
+    model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
+    backend: Annotated[str, typer.Option(help="Pose backend for images and videos.")] = "mediapipe-full",
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"label": str, "confidence": float}.')
+    ] = False,
+) -> None:
+    """The pose or exercise in a file: for a sequence of held poses, its majority class."""
+    from swingcoach.posture.classifier import PostureClassifier
+    from swingcoach.posture.features import body_points
+    from swingcoach.posture.held import majority_label
+    from swingcoach.posture.keypoints import load_any
+
+    try:
+        chosen = model or _default_model(file)
+        classifier = PostureClassifier.for_sport(chosen)
+        points = body_points(load_any(file, backend).keypoints)
+        if classifier.bank.kind == "held":
+            label, confidence = majority_label(classifier, points)
+        else:
+            probabilities = classifier.probabilities(points)[0]
+            label, confidence = (
+                classifier.bank.labels[int(probabilities.argmax())],
+                float(probabilities.max()),
+            )
+    except (SwingcoachError, ValueError) as error:
+        fail(error)
+        return
+    if as_json:
+        print(json.dumps({"label": label, "confidence": round(confidence, 4)}))
+        return
+    Console().print(f"{file.name}: {label} ({100 * confidence:.0f}%, model {chosen})")
+
+
+@posture_app.command()
+def count(
+    video: Annotated[Path, typer.Argument(help="Video, or a keypoint .npz.")],
+    backend: Annotated[str, typer.Option(help="Pose backend.")] = "mediapipe-full",
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"exercise": str, "repetitions": int}.')
+    ] = False,
+) -> None:
+    """Count the repetitions of an exercise, from our own poses on the video."""
+    from swingcoach.posture.classifier import PostureClassifier
+    from swingcoach.posture.features import body_points
+    from swingcoach.posture.keypoints import load_any
+    from swingcoach.posture.movement import analyse_movement
+
+    try:
+        sequence = load_any(video, backend)
+        reading = analyse_movement(
+            PostureClassifier.for_sport("exercise"), body_points(sequence.keypoints), sequence.fps
+        )
+    except (SwingcoachError, ValueError) as error:
+        fail(error)
+        return
+    if as_json:
+        print(json.dumps({"exercise": reading.exercise, "repetitions": len(reading.repetitions)}))
+        return
+    table = Table(
+        title=f"{reading.exercise} ({100 * reading.confidence:.0f}%): {len(reading.repetitions)} repetitions"
+    )
+    for column in ("rep", "frames", "tempo (s)", "joint", "range (°)"):
+        table.add_column(column)
+    for rep in reading.repetitions:
+        table.add_row(
+            str(rep.index + 1),
+            f"{rep.start_frame}-{rep.end_frame}",
+            f"{rep.duration_s:.2f}",
+            rep.joint,
+            f"{rep.range_deg:.0f}",
+        )
+    Console().print(table)
+
+
+@posture_app.command("add-class")
+def add_class(
+    name: Annotated[str, typer.Argument(help="The new class's name (letters, digits, - and _).")],
+    examples: Annotated[
+        list[Path], typer.Argument(help="About 20 images, or videos / keypoint files of it.")
+    ],
+    model: Annotated[str, typer.Option(help="yoga, yoga-photos or exercise.")] = "yoga",
+    out: Annotated[
+        Path | None, typer.Option(help="Class bank to write (default: the model's own .json).")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="Pose backend for images and videos.")] = "mediapipe-full",
+) -> None:
+    """Teach a model a new class from labelled examples, without code or training."""
+    from swingcoach.posture.classifier import PostureClassifier
+    from swingcoach.posture.features import body_points
+    from swingcoach.posture.keypoints import load_any
+
+    try:
+        classifier = PostureClassifier.for_sport(model)
+        recordings = [body_points(load_any(path, backend).keypoints) for path in examples]
+        classifier.add_class(name, recordings)
+        written = classifier.bank.save(out or classifier.bank_path)
+    except (SwingcoachError, ValueError) as error:
+        fail(error)
+        return
+    Console().print(f"{name}: {len(recordings)} examples; {len(classifier.bank.labels)} classes in {written}")
+
+
+def train_posture(
+    data: Annotated[Path, typer.Option(help="The posture data folder.")] = Path("../shared/data/posture"),
+    out: Annotated[Path, typer.Option(help="Folder for the models.")] = Path("src/swingcoach/posture/models"),
+    cache: Annotated[Path, typer.Option(help="Where the photos' poses are cached.")] = Path(".cache/posture"),
+    steps: Annotated[int, typer.Option(help="Training steps per model.")] = 2000,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Train the yoga, yoga-photos and exercise classifiers and fit the form-error limits."""
+    from swingcoach.train.posture import PostureTrainConfig, form_rules, train_posture_model
+    from swingcoach.train.posture_data import image_poses, load_exercises, load_form_rows, load_yoga_sequences
+
+    config = PostureTrainConfig(steps=steps, seed=seed)
+    out.mkdir(parents=True, exist_ok=True)
+    photos = [s for s in image_poses(data, cache) if (s.points == s.points).any()]
+    for name, kind, examples in (
+        ("yoga", "held", load_yoga_sequences(data)),
+        ("yoga-photos", "held", photos),
+        ("exercise", "movement", load_exercises(data)),
+    ):
+        for path in train_posture_model(kind, examples, out / name, config, console.print):
+            console.print(f"wrote {path}")
+    limits = out / "form.json"
+    limits.write_text(json.dumps({"rules": form_rules(load_form_rows(data))}, indent=1) + "\n")
+    console.print(f"wrote {limits}")
+
+
+def bench_posture(
+    data: Annotated[Path, typer.Option(help="The posture data folder.")] = Path("../shared/data/posture"),
+    cache: Annotated[Path, typer.Option(help="Where poses of photos and videos are cached.")] = Path(
+        ".cache/posture"
+    ),
+    steps: Annotated[int, typer.Option(help="Training steps per fold.")] = 2000,
+    folds: Annotated[int, typer.Option(min=2, max=10)] = 4,
+    live_video: Annotated[Path | None, typer.Option(help="Video for the live-speed figures.")] = Path(
+        "../shared/data/posture/repetition_videos/020_fitness.mp4"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every posture figure against its goal: yoga (leave-person-out), photos end to end, exercises,
+    repetition counts on real videos, form errors and live speed. Retrains per fold (the 'train' extra)."""
+    from swingcoach.bench.posture import run_posture_bench
+
+    try:
+        bench = run_posture_bench(data, cache, steps, folds, live_video, console.print)
+    except (SwingcoachError, ValueError, OSError) as error:
+        fail(error)
+        return
+    if as_json:
+        print(json.dumps({"figures": [asdict(f) for f in bench.figures], "misses": bench.misses}, indent=2))
+        return
+    table = Table(title="posture")
+    for column in ("figure", "value", "goal", "met", "detail"):
+        table.add_column(column)
+    for f in bench.figures:
+        table.add_row(f.name, f"{f.value:g}", f.goal, "yes" if f.met else "no", f.detail)
+    Console().print(table)
