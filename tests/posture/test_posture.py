@@ -1,5 +1,6 @@
 """Held poses, movements and form: behaviour on synthetic bodies, and the shipped models."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -144,8 +145,6 @@ def _landmark_file(path: Path, frames: int = 30) -> Path:
 def test_classify_prints_json_for_a_landmark_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["posture", "classify", str(_landmark_file(tmp_path / "pose.npz")), "--json"])
     assert result.exit_code == 0, result.output
-    import json
-
     answer = json.loads(result.stdout)
     assert (
         answer["label"] in PostureClassifier.for_sport("yoga").bank.labels and 0 < answer["confidence"] <= 1
@@ -180,3 +179,34 @@ def test_a_missing_file_and_an_unknown_model_are_errors(tmp_path: Path) -> None:
         app, ["posture", "classify", str(_landmark_file(tmp_path / "p.npz")), "--model", "golf"]
     )
     assert result.exit_code == 2 and "unknown posture model" in result.output
+
+
+def test_analyze_with_sport_exercise_writes_a_repetition_report(tmp_path: Path) -> None:
+    points = squats(4, period_s=1.5)
+    joints = np.zeros((len(points), 13, 3), np.float32)
+    # Penn Action order with its sides as the camera sees them (see keypoints.from_penn).
+    swap = [1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10]
+    joints[:, 1:, :2], joints[:, 1:, 2] = points[:, swap], 1.0
+    joints[:, 0] = (320, 80, 1)
+    np.savez(tmp_path / "squats.npz", joints=joints)
+    out = tmp_path / "report"
+    result = runner.invoke(
+        app, ["analyze", str(tmp_path / "squats.npz"), "--sport", "exercise", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["sport"] == "exercise" and len(report["repetitions"]) == 4
+    assert report["exercise"] in PostureClassifier.for_sport("exercise").bank.labels
+    assert all(r["joint"].endswith("knee") for r in report["repetitions"])
+    assert (out / "plot.png").stat().st_size > 1000 and "4 repetitions" in (out / "report.html").read_text()
+
+
+def test_analyze_with_sport_yoga_reports_every_frame(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = runner.invoke(
+        app, ["analyze", str(_landmark_file(tmp_path / "p.npz")), "--sport", "yoga", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["sport"] == "yoga" and report["frames"] == 30
+    assert all(p["label"] in PostureClassifier.for_sport("yoga").bank.labels for p in report["poses"])

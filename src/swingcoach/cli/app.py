@@ -55,9 +55,51 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         yield lambda index: progress.update(task, completed=index + 1)
 
 
+class SportChoice(StrEnum):
+    golf = "golf"
+    yoga = "yoga"
+    exercise = "exercise"
+
+
+def analyze_posture(source: Path, out_dir: Path, sport: str, backend: str) -> None:
+    from swingcoach.posture.keypoints import IMAGE_SUFFIXES, load_any
+    from swingcoach.report.posture import write_posture_report
+
+    try:
+        sequence = load_any(source, backend)
+        report = write_posture_report(
+            out_dir, source, sequence, sport, source.suffix.lower() in IMAGE_SUFFIXES
+        )
+    except (SwingcoachError, ValueError) as error:
+        fail(error)
+        return
+    if sport == "yoga":
+        table = Table(title=f"{len(report.poses)} held pose(s) in {source.name}")
+        for column in ("pose", "side", "hold (s)", "accuracy %", "guidance"):
+            table.add_column(column)
+        for s in report.poses:
+            table.add_row(
+                s.label, s.side or "-", f"{s.hold_s:.1f}", f"{s.accuracy or 0:.0f}", s.guidance or "-"
+            )
+    else:
+        table = Table(title=f"{report.exercise}: {len(report.repetitions)} repetitions in {source.name}")
+        for column in ("rep", "tempo (s)", "joint", "range (°)", "form"):
+            table.add_column(column)
+        for r in report.repetitions:
+            table.add_row(
+                str(r.index + 1),
+                f"{r.tempo_s:.2f}",
+                r.joint,
+                f"{r.range_deg:.0f}",
+                "; ".join(r.form_errors) or "-",
+            )
+    Console().print(table)
+    Console().print(f"report: {out_dir / 'report.html'}")
+
+
 @app.command()
 def analyze(
-    video: Annotated[Path, typer.Argument(help="Video file (mp4, mov, avi, webm, mkv).")],
+    video: Annotated[Path, typer.Argument(help="Video file (mp4, mov, avi, webm, mkv); an image for yoga.")],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Report folder (default: <video name>_swingcoach).")
     ] = None,
@@ -71,8 +113,15 @@ def analyze(
         HandednessChoice, typer.Option(help="Override the detected handedness.")
     ] = HandednessChoice.auto,
     threads: Annotated[int, typer.Option(min=1, max=16, help="Inference threads.")] = 2,
+    sport: Annotated[SportChoice, typer.Option(help="golf (swings), yoga (held poses) or exercise.")] = (
+        SportChoice.golf
+    ),
 ) -> None:
-    """Analyse every swing in a video and write a report folder (report.html, report.json, annotated.mp4)."""
+    """Analyse every swing in a video and write a report folder (report.html, report.json, annotated.mp4);
+    with --sport yoga or exercise, the held poses or the repetitions instead."""
+    if sport != SportChoice.golf:
+        analyze_posture(video, out or Path(f"{video.stem}_swingcoach"), sport.value, backend)
+        return
     from swingcoach.pipeline import analyze_video, model_versions
     from swingcoach.pose import create_backend
     from swingcoach.report.writer import write_report_folder

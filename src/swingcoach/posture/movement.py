@@ -7,6 +7,7 @@ signal's autocorrelation, and each cycle ends at a peak at least most of a cycle
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,12 @@ def motion_signal(points: np.ndarray, fps: float) -> np.ndarray:
     """(T, 12, 2) image-space joints -> (T,) the main motion: the first principal component of the
     body-frame joints and the body's centre in body sizes, less their drift (a moving average over
     the longest cycle), so walking or a panning camera does not hide the repetitions."""
+    with warnings.catch_warnings():  # frames or joints never seen are NaN and end up as 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _motion_signal(points, fps)
+
+
+def _motion_signal(points: np.ndarray, fps: float) -> np.ndarray:
     filled = fill_gaps(points)
     frame, _ = body_frame(filled)
     centre = np.nanmean(filled, axis=1)
@@ -135,8 +142,8 @@ def repetitions(points: np.ndarray, fps: float) -> list[Repetition]:
     out = []
     for index, end in enumerate(ends):
         start = ends[index - 1] if index else max(0, int(end - period))
-        segment = angles[start : end + 1]
-        ranges = np.nan_to_num(np.nanmax(segment, 0) - np.nanmin(segment, 0))
+        segment = np.nan_to_num(angles[start : end + 1], nan=0.0)
+        ranges = segment.max(0) - segment.min(0)
         joint = int(ranges.argmax())
         out.append(
             Repetition(index, start, end, (end - start) / fps, ANGLE_NAMES[joint], float(ranges[joint]))
