@@ -23,7 +23,11 @@ from swingcoach.edge.settings import EdgeSettings, SettingsError
 from swingcoach.errors import SwingcoachError
 
 if TYPE_CHECKING:
+    from swingcoach.edge.liveview import LiveView
     from swingcoach.edge.sender import Sender
+    from swingcoach.edge.telemetry import Telemetry
+    from swingcoach.pose.base import PoseBackend
+    from swingcoach.video.source import FrameSource
 
 library_app = typer.Typer(
     help="The device's swing library: list, show, delete, and upload what is queued.", no_args_is_help=True
@@ -46,6 +50,42 @@ PasswordOption = Annotated[
 
 
 BENCH_OUT = Path(tempfile.gettempdir()) / "swingcoach-bench-edge"
+
+
+class SportChoice(StrEnum):
+    golf = "golf"
+    yoga = "yoga"
+    exercise = "exercise"
+
+
+def run_posture(
+    sport: str,
+    backend: PoseBackend,
+    video: FrameSource,
+    view: LiveView | None,
+    telemetry: Telemetry | None,
+    realtime: bool,
+    out: Console,
+) -> None:
+    import numpy as np
+
+    from swingcoach.edge.pacing import paced
+    from swingcoach.edge.posture_device import PostureDevice
+
+    runner = PostureDevice(backend, sport, video.info.fps, view, telemetry)
+    is_file = video.info.frame_count is not None
+    started = time.monotonic()
+    stats = runner.run(paced(video) if is_file and realtime else iter(video))
+    wall = time.monotonic() - started
+    label = (
+        f", label {np.percentile(stats.label_ms, 99):.1f} ms after the pose (p99)" if stats.label_ms else ""
+    )
+    reps = f", {stats.repetitions} repetitions" if sport == "exercise" else ""
+    out.print(
+        f"{stats.frames} frames in {wall:.1f} s ({stats.frames / max(wall, 1e-9):.1f} fps); "
+        f"pose on {stats.posed}{reps}{label}",
+        highlight=False,
+    )
 
 
 class UploadChoice(StrEnum):
@@ -146,8 +186,12 @@ def edge(
         float, typer.Option(help="At the end of a file: seconds to wait for queued uploads.")
     ] = 10.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log uploads and retries.")] = False,
+    sport: Annotated[
+        SportChoice, typer.Option(help="golf (swings), or yoga / exercise: live label, accuracy, reps.")
+    ] = SportChoice.golf,
 ) -> None:
-    """Run the device: find, cut and save every swing seen by a camera, file or stream; upload it."""
+    """Run the device: find, cut and save every swing seen by a camera, file or stream; upload it.
+    With --sport yoga or exercise: the live pose label, accuracy and guidance, or repetitions."""
     from swingcoach.edge.device import Device
     from swingcoach.edge.liveview import LiveView
     from swingcoach.edge.pacing import paced
@@ -192,6 +236,9 @@ def edge(
             out.print(f"live view: {view.url}")
         if settings.mqtt:
             telemetry = Telemetry(settings.mqtt, settings.device, settings.mqtt_topic)
+        if sport != SportChoice.golf:
+            run_posture(sport.value, pose_backend, video, view, telemetry, realtime=not fast, out=out)
+            return
         if sender is not None:
             sender.start()
 

@@ -4,7 +4,9 @@ Topics under `<prefix>/<device>/`:
 - `status`: "online" / "offline" (retained; "offline" is the broker-held last will, so a device
   that dies is reported too);
 - `state`: the swing finder's state, idle / address / swing / finish (retained);
-- `swing`: one JSON message per saved swing (QoS 1: queued while the broker is away).
+- `swing`: one JSON message per saved swing (QoS 1: queued while the broker is away);
+- `posture`, `repetition` (yoga and exercise): {label: probability} a few times a second (QoS 0:
+  only the latest matters), and one message per counted repetition (QoS 1).
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class Telemetry:
 
     def swing_saved(self, entry: SwingEntry) -> mqtt.MQTTMessageInfo:
         return self._client.publish(f"{self.topic}/swing", json.dumps(swing_message(entry)), qos=1)
+
+    def publish(self, subtopic: str, message: dict[str, Any]) -> mqtt.MQTTMessageInfo:
+        qos = 0 if subtopic == "posture" else 1
+        return self._client.publish(f"{self.topic}/{subtopic}", json.dumps(message), qos=qos)
 
     def close(self) -> None:
         """Best effort: telemetry is not the durable channel (the outbox is)."""
