@@ -126,6 +126,29 @@ def unpack_points(text: str, frames: int, scale: np.ndarray) -> np.ndarray:
     return points
 
 
+def plausible_recording_time(recorded_at: datetime | None) -> datetime | None:
+    # The year first: converting year 1 at +01:00 to UTC overflows.
+    if recorded_at is not None and (
+        recorded_at.year < EARLIEST_RECORDING.year
+        or (recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC)) < EARLIEST_RECORDING
+    ):
+        raise ValueError(f"recorded_at must be from {EARLIEST_RECORDING.year} on; check the device clock")
+    return recorded_at
+
+
+def check_keypoints(text: str, frames: int) -> None:
+    """Packed keypoints that decode to `frames` rows, hold a person and confidences in [0, 1]."""
+    try:
+        keypoints = unpack_points(text, frames, KEYPOINT_SCALE)
+    except ValueError as error:
+        raise ValueError(f"keypoints {error}") from None
+    if np.isnan(keypoints).all():
+        raise ValueError("keypoints: no frame holds a person")
+    confidence = np.round(keypoints[..., 2] * KEYPOINT_SCALE[2])  # NaN rows compare False
+    if ((confidence < 0) | (confidence > MAX_CONFIDENCE)).any():
+        raise ValueError("the keypoints are not a person: a confidence is outside [0, 1]")
+
+
 class SwingPayload(BaseModel):
     """One swing from a device: COCO-17 keypoints per frame, kilobytes instead of a video.
 
@@ -155,28 +178,11 @@ class SwingPayload(BaseModel):
     device: Name
     models: ModelVersions = Field(default_factory=ModelVersions)
 
-    @field_validator("recorded_at")
-    @classmethod
-    def _plausible_time(cls, recorded_at: datetime | None) -> datetime | None:
-        # The year first: converting year 1 at +01:00 to UTC overflows.
-        if recorded_at is not None and (
-            recorded_at.year < EARLIEST_RECORDING.year
-            or (recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC)) < EARLIEST_RECORDING
-        ):
-            raise ValueError(f"recorded_at must be from {EARLIEST_RECORDING.year} on; check the device clock")
-        return recorded_at
+    _plausible_time = field_validator("recorded_at")(plausible_recording_time)
 
     @model_validator(mode="after")
     def _consistent(self) -> SwingPayload:
-        try:
-            keypoints = unpack_points(self.keypoints, self.frames, KEYPOINT_SCALE)
-        except ValueError as error:
-            raise ValueError(f"keypoints {error}") from None
-        if np.isnan(keypoints).all():
-            raise ValueError("keypoints: no frame holds a person")
-        confidence = np.round(keypoints[..., 2] * KEYPOINT_SCALE[2])  # NaN rows compare False
-        if ((confidence < 0) | (confidence > MAX_CONFIDENCE)).any():
-            raise ValueError("the keypoints are not a person: a confidence is outside [0, 1]")
+        check_keypoints(self.keypoints, self.frames)
         if self.world is not None:
             try:
                 unpack_points(self.world, self.frames, WORLD_SCALE)
@@ -209,6 +215,38 @@ class SwingPayload(BaseModel):
             world=None if self.world is None else unpack_points(self.world, self.frames, WORLD_SCALE),
             frame_indices=np.arange(self.frames) + self.frame_offset,
         )
+
+
+MAX_POSTURE_FRAMES = 9000  # 5 minutes at 30 fps
+MAX_POSTURE_TEXT = 4 * -(-MAX_POSTURE_FRAMES * _VALUES_PER_FRAME * 2 // 3)
+
+
+class PosturePayload(BaseModel):
+    """One yoga or exercise session from a device or the browser: keypoints, analysed by the server
+    with the same code as `swingcoach analyze --sport`. `session_id` is the idempotency key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: UUID
+    sport: Literal["yoga", "exercise"]
+    recorded_at: datetime | None = Field(default=None, description="from 2000 on; naive is UTC")
+    fps: float = Field(ge=1, le=240)
+    width: int = Field(gt=0, le=16384)
+    height: int = Field(gt=0, le=16384)
+    frames: int = Field(ge=3, le=MAX_POSTURE_FRAMES)
+    keypoints: str = Field(max_length=MAX_POSTURE_TEXT, description="as in a swing payload")
+    device: Name
+
+    _plausible_time = field_validator("recorded_at")(plausible_recording_time)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PosturePayload:
+        check_keypoints(self.keypoints, self.frames)
+        return self
+
+    def to_sequence(self) -> PoseSequence:
+        keypoints = unpack_points(self.keypoints, self.frames, KEYPOINT_SCALE)
+        return PoseSequence(keypoints=keypoints, fps=self.fps, width=self.width, height=self.height)
 
 
 # ---------------------------------------------------------------------------------------------

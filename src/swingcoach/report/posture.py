@@ -6,8 +6,7 @@ from __future__ import annotations
 import html
 import io
 import json
-from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import cv2
@@ -18,82 +17,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from swingcoach.pose.base import PoseSequence
-from swingcoach.posture.classifier import PostureClassifier
 from swingcoach.posture.features import body_points
-from swingcoach.posture.form import form_errors, load_rules
-from swingcoach.posture.held import HeldPoseCoach, HeldPoseReading
-from swingcoach.posture.movement import analyse_movement, motion_signal
+from swingcoach.posture.held import HeldPoseReading
+from swingcoach.posture.movement import motion_signal
+from swingcoach.posture.session import PostureReport, analyse_posture
 from swingcoach.report.draw import draw_label, draw_skeleton
 from swingcoach.report.writer import staged_folder
 from swingcoach.video.source import open_source
 from swingcoach.video.writer import VideoWriter
-
-
-@dataclass
-class HeldSegment:
-    label: str
-    side: str | None
-    start_frame: int
-    end_frame: int
-    hold_s: float
-    accuracy: float | None
-    guidance: str | None  # the most frequent guidance line while held
-
-
-@dataclass
-class RepetitionRow:
-    index: int
-    start_frame: int
-    end_frame: int
-    tempo_s: float
-    joint: str
-    range_deg: float
-    form_errors: list[str]
-
-
-@dataclass
-class PostureReport:
-    sport: str
-    source: str
-    model: str
-    frames: int
-    fps: float
-    poses: list[HeldSegment] = field(default_factory=list)
-    exercise: str | None = None
-    exercise_confidence: float | None = None
-    repetitions: list[RepetitionRow] = field(default_factory=list)
-
-
-def held_readings(classifier: PostureClassifier, sequence: PoseSequence) -> list[HeldPoseReading]:
-    coach = HeldPoseCoach(classifier)
-    points = body_points(sequence.keypoints)
-    return [coach.update(points[i], i / sequence.fps) for i in range(len(points))]
-
-
-def held_segments(readings: list[HeldPoseReading], indices: np.ndarray, fps: float) -> list[HeldSegment]:
-    segments: list[HeldSegment] = []
-    start = 0
-    for i in range(1, len(readings) + 1):
-        if i < len(readings) and readings[i].label == readings[start].label:
-            continue
-        run = readings[start:i]
-        if run[0].label is not None:
-            accuracies = [r.accuracy for r in run if r.accuracy is not None]
-            guidance = Counter(r.guidance for r in run if r.guidance).most_common(1)
-            sides = Counter(r.side for r in run if r.side).most_common(1)
-            segments.append(
-                HeldSegment(
-                    label=run[0].label,
-                    side=sides[0][0] if sides else None,
-                    start_frame=int(indices[start]),
-                    end_frame=int(indices[i - 1]),
-                    hold_s=round(len(run) / fps, 2),
-                    accuracy=round(float(np.mean(accuracies)), 1) if accuracies else None,
-                    guidance=guidance[0][0] if guidance else None,
-                )
-            )
-        start = i
-    return segments
 
 
 def _plot(times: np.ndarray, series: dict[str, np.ndarray], marks: list[float], ylabel: str) -> bytes:
@@ -181,48 +112,18 @@ def write_posture_report(
     out_dir: Path, source: Path, sequence: PoseSequence, sport: str, is_image: bool
 ) -> PostureReport:
     """Analyse `sequence` (the poses of `source`) for `sport` and write the report folder."""
-    model = "yoga-photos" if sport == "yoga" and is_image else sport
-    classifier = PostureClassifier.for_sport(model)
-    report = PostureReport(sport, source.name, classifier.version, len(sequence), sequence.fps)
+    report, readings = analyse_posture(sequence, sport, source.name, is_image)
     times = np.arange(len(sequence)) / sequence.fps
-    readings: list[HeldPoseReading] = []
     if sport == "yoga":
-        readings = held_readings(classifier, sequence)
-        report.poses = held_segments(readings, sequence.frame_indices, sequence.fps)
-        plot = _plot(
-            times,
-            {
-                "confidence %": np.array([100 * r.confidence for r in readings]),
-                "accuracy %": np.array([np.nan if r.accuracy is None else r.accuracy for r in readings]),
-            },
-            [],
-            "%",
-        )
+        series = {
+            "confidence %": np.array([100 * r.confidence for r in readings]),
+            "accuracy %": np.array([np.nan if r.accuracy is None else r.accuracy for r in readings]),
+        }
+        plot = _plot(times, series, [], "%")
     else:
         points = body_points(sequence.keypoints)
-        reading = analyse_movement(classifier, points, sequence.fps)
-        report.exercise, report.exercise_confidence = reading.exercise, round(reading.confidence, 4)
-        rules = load_rules()
-        for rep in reading.repetitions:
-            rows = sequence.keypoints[rep.start_frame : rep.end_frame + 1]
-            errors = sorted({e for row in rows for e in form_errors(reading.exercise, row, rules)})
-            report.repetitions.append(
-                RepetitionRow(
-                    rep.index,
-                    int(sequence.frame_indices[rep.start_frame]),
-                    int(sequence.frame_indices[rep.end_frame]),
-                    round(rep.duration_s, 2),
-                    rep.joint,
-                    round(rep.range_deg, 1),
-                    errors,
-                )
-            )
-        plot = _plot(
-            times,
-            {"main motion": motion_signal(points, sequence.fps)},
-            [r.end_frame / sequence.fps for r in reading.repetitions],
-            "body sizes",
-        )
+        marks = [(r.end_frame - int(sequence.frame_indices[0])) / sequence.fps for r in report.repetitions]
+        plot = _plot(times, {"main motion": motion_signal(points, sequence.fps)}, marks, "body sizes")
     captions = _captions(report, readings, sequence)
     with staged_folder(out_dir) as folder:
         (folder / "report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")

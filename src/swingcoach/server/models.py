@@ -188,3 +188,23 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class PostureSession(Base):
+    """One yoga or exercise session: its keypoints as sent and the server's analysis of them."""
+
+    __tablename__ = "posture_sessions"
+    __table_args__ = (Index("ix_posture_sessions_user_recorded_at", "user_id", "recorded_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # made by the client
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sport: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    fps: Mapped[float]
+    frames: Mapped[int]
+    device: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(200))
+    report: Mapped[dict[str, Any]] = mapped_column(JSONType)

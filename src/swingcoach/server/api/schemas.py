@@ -320,5 +320,46 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
 }
 
 
+class PostureSessionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    sport: str
+    recorded_at: datetime
+    received_at: datetime
+    fps: float
+    frames: int
+    device: str | None
+    model: str
+    report: dict[str, Any] = Field(
+        description="poses [{label, side, hold_s, accuracy, guidance}] or exercise, repetitions [...]"
+    )
+
+
+class ExerciseTotals(BaseModel):
+    repetitions: int
+    with_form_errors: int
+    form_error_rate: float
+
+
+class PostureTotals(BaseModel):
+    sessions: int
+    hold_s: dict[str, float] = Field(description="seconds held per pose")
+    exercises: dict[str, ExerciseTotals]
+
+
+class PostureBucket(PostureTotals):
+    start: datetime
+    end: datetime
+
+
+class PostureStats(PostureTotals):
+    range: str
+    timezone: str
+    start: datetime
+    end: datetime
+    buckets: list[PostureBucket]
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]} for status in statuses}
