@@ -58,6 +58,20 @@ def entry() -> SwingEntry:
     )
 
 
+def subscribe(topic: str) -> tuple[mqtt.Client, queue.Queue[mqtt.MQTTMessage]]:
+    """A client subscribed to `topic` on the test broker, and the queue its messages arrive in."""
+    received: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+    subscriber = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    subscriber.on_message = lambda _client, _userdata, message: received.put(message)
+    subscribed = threading.Event()
+    subscriber.on_connect = lambda client, *_: client.subscribe(topic, qos=1)
+    subscriber.on_subscribe = lambda *_: subscribed.set()
+    subscriber.connect(*BROKER)
+    subscriber.loop_start()
+    assert subscribed.wait(10.0)
+    return subscriber, received
+
+
 def test_parse_broker() -> None:
     assert parse_broker("mqtt://broker.local:1884") == ("broker.local", 1884)
     assert parse_broker("127.0.0.1") == ("127.0.0.1", 1883)
@@ -68,15 +82,7 @@ def test_parse_broker() -> None:
 @pytest.mark.skipif(not broker_running(), reason="no MQTT broker on 127.0.0.1:1883")
 def test_swing_events_reach_a_subscriber() -> None:
     device = f"test-{uuid.uuid4().hex[:8]}"
-    received: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
-    subscriber = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    subscriber.on_message = lambda _client, _userdata, message: received.put(message)
-    subscribed = threading.Event()
-    subscriber.on_connect = lambda client, *_: client.subscribe(f"swingcoach/{device}/#", qos=1)
-    subscriber.on_subscribe = lambda *_: subscribed.set()
-    subscriber.connect(*BROKER)
-    subscriber.loop_start()
-    assert subscribed.wait(10.0)
+    subscriber, received = subscribe(f"swingcoach/{device}/#")
     telemetry = Telemetry(f"{BROKER[0]}:{BROKER[1]}", device)
     try:
         saved = entry()

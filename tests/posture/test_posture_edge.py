@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import uuid
 
 import numpy as np
-import paho.mqtt.client as mqtt
 import pytest
 from tests.posture.poses import squats, stick_figure
-from tests.test_edge_telemetry import BROKER, broker_running
+from tests.test_edge_telemetry import BROKER, broker_running, subscribe
 
 from swingcoach.edge.posture_device import PostureDevice
 from swingcoach.edge.telemetry import Telemetry
@@ -46,15 +43,7 @@ def frames(count: int, fps: float = 30.0) -> list[Frame]:
 @pytest.mark.skipif(not broker_running(), reason="no MQTT broker on 127.0.0.1:1883")
 def test_repetitions_and_probabilities_reach_a_subscriber() -> None:
     device = f"test-{uuid.uuid4().hex[:8]}"
-    received: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
-    subscriber = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    subscriber.on_message = lambda _client, _userdata, message: received.put(message)
-    subscribed = threading.Event()
-    subscriber.on_connect = lambda client, *_: client.subscribe(f"swingcoach/{device}/#", qos=1)
-    subscriber.on_subscribe = lambda *_: subscribed.set()
-    subscriber.connect(*BROKER)
-    subscriber.loop_start()
-    assert subscribed.wait(10.0)
+    subscriber, received = subscribe(f"swingcoach/{device}/#")
     telemetry = Telemetry(f"{BROKER[0]}:{BROKER[1]}", device)
     bodies = squats(4, period_s=1.5)
     try:

@@ -62,6 +62,7 @@ class SportChoice(StrEnum):
 
 
 def analyze_posture(source: Path, out_dir: Path, sport: str, backend: str) -> None:
+    from swingcoach.cli.posture import posture_table
     from swingcoach.posture.keypoints import IMAGE_SUFFIXES, load_any
     from swingcoach.report.posture import write_posture_report
 
@@ -73,27 +74,7 @@ def analyze_posture(source: Path, out_dir: Path, sport: str, backend: str) -> No
     except (SwingcoachError, ValueError) as error:
         fail(error)
         return
-    if sport == "yoga":
-        table = Table(title=f"{len(report.poses)} held pose(s) in {source.name}")
-        for column in ("pose", "side", "hold (s)", "accuracy %", "guidance"):
-            table.add_column(column)
-        for s in report.poses:
-            table.add_row(
-                s.label, s.side or "-", f"{s.hold_s:.1f}", f"{s.accuracy or 0:.0f}", s.guidance or "-"
-            )
-    else:
-        table = Table(title=f"{report.exercise}: {len(report.repetitions)} repetitions in {source.name}")
-        for column in ("rep", "tempo (s)", "joint", "range (°)", "form"):
-            table.add_column(column)
-        for r in report.repetitions:
-            table.add_row(
-                str(r.index + 1),
-                f"{r.tempo_s:.2f}",
-                r.joint,
-                f"{r.range_deg:.0f}",
-                "; ".join(r.form_errors) or "-",
-            )
-    Console().print(table)
+    Console().print(posture_table(report))
     Console().print(f"report: {out_dir / 'report.html'}")
 
 

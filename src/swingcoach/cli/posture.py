@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from swingcoach.cli import console, fail
 from swingcoach.errors import InputError, SwingcoachError
+
+if TYPE_CHECKING:
+    from swingcoach.posture.session import PostureReport
 
 posture_app = typer.Typer(
     help="Yoga poses and exercises: classify, count repetitions, add classes.", no_args_is_help=True
@@ -87,36 +90,45 @@ def count(
     ] = False,
 ) -> None:
     """Count the repetitions of an exercise, from our own poses on the video."""
-    from swingcoach.posture.classifier import PostureClassifier
-    from swingcoach.posture.features import body_points
     from swingcoach.posture.keypoints import load_any
-    from swingcoach.posture.movement import analyse_movement
+    from swingcoach.posture.session import analyse_posture
 
     try:
-        sequence = load_any(video, backend)
-        reading = analyse_movement(
-            PostureClassifier.for_sport("exercise"), body_points(sequence.keypoints), sequence.fps
-        )
+        report, _ = analyse_posture(load_any(video, backend), "exercise", video.name)
     except (SwingcoachError, ValueError) as error:
         fail(error)
         return
     if as_json:
-        print(json.dumps({"exercise": reading.exercise, "repetitions": len(reading.repetitions)}))
+        print(json.dumps({"exercise": report.exercise, "repetitions": len(report.repetitions)}))
         return
-    table = Table(
-        title=f"{reading.exercise} ({100 * reading.confidence:.0f}%): {len(reading.repetitions)} repetitions"
-    )
-    for column in ("rep", "frames", "tempo (s)", "joint", "range (°)"):
+    Console().print(posture_table(report))
+
+
+def posture_table(report: PostureReport) -> Table:
+    """The held poses, or the repetitions, of an analysed recording."""
+    if report.sport == "yoga":
+        table = Table(title=f"{len(report.poses)} held pose(s) in {report.source}")
+        for column in ("pose", "side", "hold (s)", "accuracy %", "guidance"):
+            table.add_column(column)
+        for s in report.poses:
+            accuracy = "-" if s.accuracy is None else f"{s.accuracy:.0f}"
+            table.add_row(s.label, s.side or "-", f"{s.hold_s:.1f}", accuracy, s.guidance or "-")
+        return table
+    confidence = 100 * (report.exercise_confidence or 0)
+    reps = len(report.repetitions)
+    table = Table(title=f"{report.exercise} ({confidence:.0f}%): {reps} repetitions in {report.source}")
+    for column in ("rep", "frames", "tempo (s)", "joint", "range (°)", "form"):
         table.add_column(column)
-    for rep in reading.repetitions:
+    for r in report.repetitions:
         table.add_row(
-            str(rep.index + 1),
-            f"{rep.start_frame}-{rep.end_frame}",
-            f"{rep.duration_s:.2f}",
-            rep.joint,
-            f"{rep.range_deg:.0f}",
+            str(r.index + 1),
+            f"{r.start_frame}-{r.end_frame}",
+            f"{r.tempo_s:.2f}",
+            r.joint,
+            f"{r.range_deg:.0f}",
+            "; ".join(r.form_errors) or "-",
         )
-    Console().print(table)
+    return table
 
 
 @posture_app.command("add-class")
