@@ -23,8 +23,9 @@ from swingcoach.edge.settings import EdgeSettings, SettingsError
 from swingcoach.errors import SwingcoachError
 
 if TYPE_CHECKING:
+    from swingcoach.edge.live_stream import LiveStream
     from swingcoach.edge.liveview import LiveView
-    from swingcoach.edge.sender import Sender
+    from swingcoach.edge.sender import Sender, ServerClient
     from swingcoach.edge.telemetry import Telemetry
     from swingcoach.pose.base import PoseBackend
     from swingcoach.video.source import FrameSource
@@ -64,6 +65,7 @@ def run_posture(
     video: FrameSource,
     view: LiveView | None,
     telemetry: Telemetry | None,
+    stream: LiveStream | None,
     realtime: bool,
     out: Console,
 ) -> None:
@@ -72,7 +74,7 @@ def run_posture(
     from swingcoach.edge.pacing import paced
     from swingcoach.edge.posture_device import PostureDevice
 
-    runner = PostureDevice(backend, sport, video.info.fps, view, telemetry)
+    runner = PostureDevice(backend, sport, video.info.fps, view, telemetry, stream)
     is_file = video.info.frame_count is not None
     started = time.monotonic()
     stats = runner.run(paced(video) if is_file and realtime else iter(video))
@@ -109,18 +111,24 @@ def secret(value: Any) -> str | None:
     return None if value is None else value.get_secret_value()
 
 
-def make_sender(settings: EdgeSettings, outbox_path: Path) -> Sender:
-    from swingcoach.edge.outbox import Outbox
-    from swingcoach.edge.sender import Backoff, Sender, ServerClient
+def server_client(settings: EdgeSettings) -> ServerClient:
+    from swingcoach.edge.sender import ServerClient
 
     assert settings.server is not None
-    client = ServerClient(
+    return ServerClient(
         settings.server,
         token=secret(settings.token),
         email=settings.email,
         password=secret(settings.password),
         timeout_s=settings.request_timeout_s,
     )
+
+
+def make_sender(settings: EdgeSettings, outbox_path: Path) -> Sender:
+    from swingcoach.edge.outbox import Outbox
+    from swingcoach.edge.sender import Backoff, Sender
+
+    client = server_client(settings)
     return Sender(Outbox(outbox_path), client, Backoff(settings.backoff_base_s, settings.backoff_cap_s))
 
 
@@ -189,10 +197,15 @@ def edge(
     sport: Annotated[
         SportChoice, typer.Option(help="golf (swings), or yoga / exercise: live label, accuracy, reps.")
     ] = SportChoice.golf,
+    stream: Annotated[
+        str | None,
+        typer.Option(help="yoga / exercise: send the annotated live view to the server as stream NAME."),
+    ] = None,
 ) -> None:
     """Run the device: find, cut and save every swing seen by a camera, file or stream; upload it.
     With --sport yoga or exercise: the live pose label, accuracy and guidance, or repetitions."""
     from swingcoach.edge.device import Device
+    from swingcoach.edge.live_stream import LiveStream
     from swingcoach.edge.liveview import LiveView
     from swingcoach.edge.pacing import paced
     from swingcoach.edge.telemetry import Telemetry, parse_broker
@@ -237,7 +250,19 @@ def edge(
         if settings.mqtt:
             telemetry = Telemetry(settings.mqtt, settings.device, settings.mqtt_topic)
         if sport != SportChoice.golf:
-            run_posture(sport.value, pose_backend, video, view, telemetry, realtime=not fast, out=out)
+            live = None
+            if stream is not None:
+                if not settings.server:
+                    fail(SettingsError("--stream needs --server (and a token or an account)"))
+                live = LiveStream(server_client(settings), stream)
+                out.print(f"streaming to {settings.server}/v1/live/<your id>/{stream}/view.mjpeg")
+            try:
+                run_posture(
+                    sport.value, pose_backend, video, view, telemetry, live, realtime=not fast, out=out
+                )
+            finally:
+                if live is not None:
+                    live.close()
             return
         if sender is not None:
             sender.start()

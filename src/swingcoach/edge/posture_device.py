@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from swingcoach.edge.live_stream import LiveStream
 from swingcoach.edge.liveview import LiveView
 from swingcoach.edge.telemetry import Telemetry
 from swingcoach.pose.base import PoseBackend
@@ -40,12 +41,13 @@ class PostureDevice:
         fps: float,
         live_view: LiveView | None = None,
         telemetry: Telemetry | None = None,
+        stream: LiveStream | None = None,
     ) -> None:
         self.backend, self.sport, self.fps = backend, sport, fps
         self.classifier = PostureClassifier.for_sport(sport)
         self.coach = HeldPoseCoach(self.classifier) if sport == "yoga" else None
         self.counter = RepetitionCounter(fps) if sport == "exercise" else None
-        self.live_view, self.telemetry = live_view, telemetry
+        self.live_view, self.telemetry, self.stream = live_view, telemetry, stream
         self._recent: list[np.ndarray] = []
         self._published_at = -np.inf
         self.stats = PostureStats()
@@ -53,6 +55,7 @@ class PostureDevice:
     def step(self, frame: Frame) -> list[str]:
         """One frame -> the lines shown on it."""
         self.stats.frames += 1
+        captured_at = time.time()
         pose = self.backend(frame.image, frame.time_s)
         keypoints = None if pose is None else pose.keypoints
         if keypoints is None:
@@ -62,11 +65,15 @@ class PostureDevice:
             started = time.perf_counter()
             lines = self._read(body_points(keypoints), frame.time_s)
             self.stats.label_ms.append(1000 * (time.perf_counter() - started))
-        if self.live_view is not None and self.live_view.watched:
+        watched = self.live_view is not None and self.live_view.watched
+        if watched or self.stream is not None:
             image = draw_skeleton(frame.image.copy(), keypoints)
             for n, line in enumerate(lines):
                 draw_label(image, line, (12, 30 + 30 * n), 0.7)
-            self.live_view.publish(image)
+            if watched:
+                self.live_view.publish(image)  # type: ignore[union-attr]
+            if self.stream is not None:
+                self.stream.offer(image, captured_at)
         return lines
 
     def _read(self, points: np.ndarray, time_s: float) -> list[str]:

@@ -14,7 +14,9 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -90,30 +92,41 @@ class ServerClient:
         except (ValueError, KeyError):
             raise AuthError(f"login answered without a token: {response.text[:MAX_MESSAGE]}") from None
 
-    def _post(self, item: OutboxItem) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._token}"}
-        if item.kind == "payload":
-            return self._http.post(
-                "/v1/swings", content=item.body, headers={**headers, "Content-Type": "application/json"}
-            )
-        with Path(item.body).open("rb") as clip:
-            return self._http.post(
-                "/v1/swings/video",
-                files={"file": (f"{item.swing_id}.mp4", clip, "video/mp4")},
-                data={"swing_id": item.swing_id},
-                headers=headers,
-            )
-
-    def send(self, item: OutboxItem) -> httpx.Response:
+    def _authorized(self, send_once: Callable[[dict[str, str]], httpx.Response]) -> httpx.Response:
+        """`send_once(auth headers)`; a 401 logs in again (with the account, if given) and retries once."""
         if self._token is None:
             self._login()
-        response = self._post(item)
+        response = send_once({"Authorization": f"Bearer {self._token}"})
         if response.status_code == 401:
             self._login()
-            response = self._post(item)
+            response = send_once({"Authorization": f"Bearer {self._token}"})
             if response.status_code == 401:
                 raise AuthError(f"the server refuses a fresh token: {server_message(response)}")
         return response
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        return self._authorized(
+            lambda auth: self._http.request(method, path, headers={**(headers or {}), **auth}, **kwargs)
+        )
+
+    def send(self, item: OutboxItem) -> httpx.Response:
+        if item.kind == "payload":
+            return self.request(
+                "POST", "/v1/swings", content=item.body, headers={"Content-Type": "application/json"}
+            )
+
+        def upload(auth: dict[str, str]) -> httpx.Response:
+            with Path(item.body).open("rb") as clip:  # opened again for a retry
+                return self._http.post(
+                    "/v1/swings/video",
+                    files={"file": (f"{item.swing_id}.mp4", clip, "video/mp4")},
+                    data={"swing_id": item.swing_id},
+                    headers=auth,
+                )
+
+        return self._authorized(upload)
 
 
 class Sender:

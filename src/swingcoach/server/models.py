@@ -208,3 +208,14 @@ class PostureSession(Base):
     device: Mapped[str | None] = mapped_column(String(200))
     model: Mapped[str] = mapped_column(String(200))
     report: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class StreamShare(Base):
+    """A viewer the owner of a live stream lets watch it."""
+
+    __tablename__ = "stream_shares"
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    viewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

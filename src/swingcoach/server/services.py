@@ -14,6 +14,7 @@ from swingcoach.server.db import create_db_engine, session_factory
 from swingcoach.server.jobs.celery_app import celery_sender, make_celery
 from swingcoach.server.jobs.queue import CeleryQueue, JobQueue, LocalQueue
 from swingcoach.server.jobs.tasks import process_job
+from swingcoach.server.live_views import LiveViewRelay
 from swingcoach.server.notify import Notifier, StreamHub, WebhookSender
 from swingcoach.server.storage import Storage, open_storage
 
@@ -27,6 +28,7 @@ class Services:
     analyzer: Analyzer
     notifier: Notifier
     queue: JobQueue = field(init=False)
+    live_views: LiveViewRelay = field(default_factory=LiveViewRelay)
 
     def close(self) -> None:
         self.queue.stop()

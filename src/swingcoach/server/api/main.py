@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 
-from swingcoach.server.api.routes import auth, events, insights, jobs, ops, posture, swings, users
+from swingcoach.server.api.routes import auth, events, insights, jobs, live, ops, posture, swings, users
 
 
 async def one_value_per_query_parameter(request: Request) -> None:
@@ -18,6 +18,6 @@ async def one_value_per_query_parameter(request: Request) -> None:
 
 
 api_router = APIRouter(dependencies=[Depends(one_value_per_query_parameter)])
-for module in (auth, users, swings, jobs, events, insights, posture):
+for module in (auth, users, swings, jobs, events, insights, posture, live):
     api_router.include_router(module.router)
 api_router.include_router(ops.models_router)

@@ -71,19 +71,31 @@ EventId = Annotated[int, Field(ge=0, le=MAX_INT64)]
 Omitted = SkipJsonSchema[None]
 
 
+def normalize_email(email: str) -> str:
+    if re.fullmatch(EMAIL_PATTERN, email) is None:
+        raise ValueError("is not an email address")
+    return email.strip().lower()
+
+
+# The pattern is checked in the validator, after the NUL check, so each refusal says why.
+Email = Annotated[
+    Text, Field(max_length=320, json_schema_extra={"pattern": EMAIL_PATTERN}), AfterValidator(normalize_email)
+]
+
+
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # The pattern is checked in the validator, after the NUL check, so each refusal says why.
-    email: Text = Field(max_length=320, json_schema_extra={"pattern": EMAIL_PATTERN})
+    email: Email
     password: Text = Field(min_length=8, max_length=256)
 
-    @field_validator("email")
-    @classmethod
-    def _normalize_email(cls, email: str) -> str:
-        if re.fullmatch(EMAIL_PATTERN, email) is None:
-            raise ValueError("is not an email address")
-        return email.strip().lower()
+
+class ViewerIn(BaseModel):
+    """An account to let watch a live stream."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
 
 
 class UserOut(BaseModel):
