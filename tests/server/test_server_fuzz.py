@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from media_files import FIXTURES
 from server.live_service import Client, Service
 from swingcoach.pose.base import PoseSequence
-from swingcoach.schemas import SwingPayload
+from swingcoach.schemas import KEYPOINT_SCALE, PosturePayload, SwingPayload, pack_points
 from swingcoach.server.app import create_app
 from swingcoach.server.core.config import Settings
 
@@ -78,6 +78,30 @@ def swing_payloads(draw: st.DrawFn) -> dict:
     return SwingPayload.from_sequence(uuid.uuid4(), sequence, **fields).model_dump(mode="json")
 
 
+@st.composite
+def posture_payloads(draw: st.DrawFn) -> dict:
+    """A valid PosturePayload (JSON): a stretch of the demo's poses, as yoga or exercise."""
+    start = draw(st.integers(0, len(DEMO) - 40))
+    stop = draw(st.integers(start + 3, len(DEMO)))
+    sequence = DEMO.slice(start, stop)
+    return PosturePayload(
+        session_id=uuid.uuid4(),
+        sport=draw(st.sampled_from(["yoga", "exercise"])),
+        fps=draw(st.sampled_from([DEMO.fps, 30.0, 60.0])),
+        width=sequence.width,
+        height=sequence.height,
+        frames=len(sequence),
+        keypoints=pack_points(sequence.keypoints, KEYPOINT_SCALE),
+        recorded_at=draw(
+            st.none() | st.datetimes(datetime(2015, 1, 1), RECORDED_BEFORE, timezones=st.just(UTC))
+        ),
+    ).model_dump(mode="json")
+
+
+# The routes whose valid bodies only a strategy of ours can make.
+KEYPOINT_ROUTES = {"/v1/swings": swing_payloads, "/v1/posture/sessions": posture_payloads}
+
+
 @pytest.fixture
 def bearer(embedded: Service) -> dict[str, str]:
     """A user of its own for each operation: the logout and account routes end their caller's login."""
@@ -86,13 +110,18 @@ def bearer(embedded: Service) -> dict[str, str]:
 
 # The document the service serves, built here: parametrizing needs it when the tests are collected
 # (test_server_contract checks the served one against it).
-UNKNOWABLE = ("/v1/users/me/webhook", "/v1/swings/video", "/v1/auth/register")
+UNKNOWABLE = ("/v1/users/me/webhook", "/v1/swings/video", "/v1/auth/register", "/v1/live/{name}/frame")
 schema = schemathesis.openapi.from_dict(create_app(Settings(data_dir=Path(tempfile.gettempdir()))).openapi())
 
 
 # GET /v1/events is a stream that never ends: each request would wait out the client timeout
 # (minutes in all). Its parameters (Last-Event-ID bounds) and auth are in test_server_contract.
-@schema.exclude(method="POST", path="/v1/swings").exclude(path="/v1/events").parametrize()
+@(
+    schema.exclude(method="POST", path="/v1/swings")
+    .exclude(method="POST", path="/v1/posture/sessions")
+    .exclude(path="/v1/events")
+    .parametrize()
+)
 @FUZZ
 def test_api_matches_its_schema(case: Case, embedded: Service, bearer: dict[str, str]) -> None:
     # What no schema can state: whether a webhook's host resolves to a public address, whether
@@ -102,7 +131,7 @@ def test_api_matches_its_schema(case: Case, embedded: Service, bearer: dict[str,
     case.call_and_validate(base_url=embedded.url, headers=bearer, excluded_checks=unknowable)
 
 
-@schema.include(method="POST", path="/v1/swings").parametrize()
+@schema.include(method="POST", path_regex="^/v1/(swings|posture/sessions)$").parametrize()
 @schema.given(data=st.data())
 @FUZZ
 def test_device_path_matches_its_schema(
@@ -110,8 +139,8 @@ def test_device_path_matches_its_schema(
 ) -> None:
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if positive:
-        case.body = data.draw(swing_payloads())
+        case.body = data.draw(KEYPOINT_ROUTES[case.operation.path]())
     response = case.call_and_validate(base_url=embedded.url, headers=bearer)
     if positive:
         assert response.status_code == 201, response.text
-        assert response.json()["report"] is not None or response.json()["error"]
+        assert response.json()["report"] is not None or response.json().get("error")

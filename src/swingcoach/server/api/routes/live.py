@@ -32,7 +32,19 @@ class LiveList(BaseModel):
     shared_with_me: list[dict[str, str]]
 
 
-@router.put("/{name}/frame", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(413, 415))
+@router.put(
+    "/{name}/frame",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(413, 415, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary", "maxLength": MAX_FRAME_BYTES}}
+            },
+        }
+    },
+)
 async def send_frame(
     name: StreamName,
     request: Request,

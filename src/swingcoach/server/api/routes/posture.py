@@ -37,7 +37,10 @@ NOT_FOUND = "no such session"
     "/sessions",
     response_model=PostureSessionOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "A resend: the session stored the first time"}, **error_responses(409)},
+    responses={
+        200: {"description": "A resend: the session stored the first time"},
+        **error_responses(409, 413),
+    },
 )
 async def create_session(
     payload: PosturePayload, response: Response, user_id: UserId, services: ServicesDep

@@ -92,7 +92,7 @@ def _own_swing(session: Session, user_id: uuid.UUID, swing_id: uuid.UUID) -> Swi
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"description": "A resend: the swing stored the first time", "model": SwingDetail},
-        **error_responses(409, 503),
+        **error_responses(409, 413, 503),
     },
 )
 async def create_swing(
