@@ -99,12 +99,9 @@ def cycle_frames(signal: np.ndarray, fps: float) -> float | None:
     return float(lags[next(i for i in peaks if values[i] >= 0.8 * best)])
 
 
-def repetition_ends(signal: np.ndarray, fps: float) -> list[int]:
-    """Frames where each repetition ends: one peak of the smoothed signal per cycle (on the side of
-    the signal where the turns are sharper)."""
-    period = cycle_frames(signal, fps)
-    if period is None:
-        return []
+def repetition_ends(signal: np.ndarray, period: float) -> list[int]:
+    """Frames where each repetition ends: one peak of the smoothed signal per cycle of `period`
+    frames (`cycle_frames`), on the side of the signal where the turns are sharper."""
     smoothed = smooth(signal, max(1, int(period / 6)))
     spread = float(np.percentile(smoothed, 90) - np.percentile(smoothed, 10))
     if spread < MIN_AMPLITUDE:
@@ -134,10 +131,11 @@ def repetition_ends(signal: np.ndarray, fps: float) -> list[int]:
 def repetitions(points: np.ndarray, fps: float) -> list[Repetition]:
     """(T, 12, 2) -> the repetitions found, with each one's duration and the range of its most
     moving joint angle. The first starts a cycle before its end (the recording may start mid-cycle)."""
-    ends = repetition_ends(motion_signal(points, fps), fps)
+    signal = motion_signal(points, fps)
+    period = cycle_frames(signal, fps)
+    ends = [] if period is None else repetition_ends(signal, period)
     if not ends:
         return []
-    period = cycle_frames(motion_signal(points, fps), fps) or 1.0
     angles = joint_angles(fill_gaps(points))
     out = []
     for index, end in enumerate(ends):
