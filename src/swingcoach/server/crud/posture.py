@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from swingcoach.posture.session import PostureReport
 from swingcoach.schemas import PosturePayload
-from swingcoach.server.crud.swings import SwingConflict, UnknownAccount, sha256, swung_at
+from swingcoach.server.crud.swings import UnknownAccount, find_resend_of, sha256, swung_at
 from swingcoach.server.models import PostureSession, utcnow
 from swingcoach.server.services import Services
 from swingcoach.server.stats import StatsRange, bucket_edges
@@ -30,17 +30,7 @@ def content_of(payload: PosturePayload) -> tuple[bytes, str]:
 def find_resend(
     services: Services, user_id: uuid.UUID, session_id: uuid.UUID, digest: str
 ) -> PostureSession | None:
-    """The stored session a resend returns, None for a new one; SwingConflict when the id is another
-    account's (nothing of theirs is read or changed) or was received with other content."""
-    with services.sessions() as session:
-        stored = session.get(PostureSession, session_id)
-    if stored is None:
-        return None
-    if stored.user_id != user_id:
-        raise SwingConflict(f"session_id {session_id} is already in use; make a new id for a new session")
-    if stored.content_sha256 != digest:
-        raise SwingConflict(f"session {session_id} was already received with different content")
-    return stored
+    return find_resend_of(services, PostureSession, "session", user_id, session_id, digest)
 
 
 def store_session(

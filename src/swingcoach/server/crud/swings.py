@@ -8,6 +8,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,16 @@ from swingcoach.server.analyze import swing_summary
 from swingcoach.server.core.logging import get_logger
 from swingcoach.server.core.metrics import SWINGS_CREATED
 from swingcoach.server.jobs.tasks import VIDEO_JOB
-from swingcoach.server.models import Job, JobStatus, Swing, SwingSource, SwingStatus, User, utcnow
+from swingcoach.server.models import (
+    Job,
+    JobStatus,
+    PostureSession,
+    Swing,
+    SwingSource,
+    SwingStatus,
+    User,
+    utcnow,
+)
 from swingcoach.server.notify import ANALYSIS_COMPLETE, record_notification
 from swingcoach.server.services import Services
 
@@ -26,6 +36,9 @@ from swingcoach.server.services import Services
 MAX_CLOCK_SKEW = timedelta(hours=1)
 MiB = 1024 * 1024
 log = get_logger(__name__)
+
+
+Resendable = TypeVar("Resendable", Swing, PostureSession)
 
 
 class SwingConflict(ValueError):
@@ -98,22 +111,28 @@ def get_own(session: Session, user_id: uuid.UUID, swing_id: uuid.UUID) -> Swing 
     return swing if swing is not None and swing.user_id == user_id else None
 
 
+def find_resend_of(
+    services: Services, model: type[Resendable], noun: str, user_id: uuid.UUID, row_id: uuid.UUID, digest: str
+) -> Resendable | None:
+    """The stored row a resend returns, None for a new one; SwingConflict when the client-made id is
+    another account's (nothing of theirs is read or changed) or was received with other content."""
+    with services.sessions() as session:
+        row = session.get(model, row_id)
+    if row is None:
+        return None
+    if row.user_id != user_id:
+        raise SwingConflict(f"{noun}_id {row_id} is already in use; make a new id for a new {noun}")
+    if row.content_sha256 != digest:
+        raise SwingConflict(
+            f"{noun} {row_id} was already received with different content; a resend must be identical"
+        )
+    return row
+
+
 def find_resend(
     services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, content_sha256: str
 ) -> Swing | None:
-    """The stored swing a resend returns, None for a new swing; SwingConflict when the id is another
-    account's or was received with other content."""
-    with services.sessions() as session:
-        swing = session.get(Swing, swing_id)
-    if swing is None:
-        return None
-    if swing.user_id != user_id:
-        raise SwingConflict(f"swing_id {swing_id} is already in use; make a new id for a new swing")
-    if swing.content_sha256 != content_sha256:
-        raise SwingConflict(
-            f"swing {swing_id} was already received with different content; a resend must be identical"
-        )
-    return swing
+    return find_resend_of(services, Swing, "swing", user_id, swing_id, content_sha256)
 
 
 def swung_at(recorded_at: datetime | None, now: datetime) -> datetime:
