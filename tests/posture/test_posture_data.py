@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from swingcoach.bench.posture import f1_score
 from swingcoach.cli.app import app
 from swingcoach.posture.classifier import PostureClassifier
-from swingcoach.posture.form import load_rules
+from swingcoach.posture.form import f1_score, load_rules
 from swingcoach.posture.held import majority_label
 from swingcoach.train.posture_data import load_exercises, load_form_rows, load_yoga_sequences
 

@@ -17,11 +17,6 @@ import numpy as np
 Log = Callable[[str], None]
 
 
-def f1_score(truth: np.ndarray, predicted: np.ndarray) -> float:
-    tp = float(np.sum(truth & predicted))
-    return 2 * tp / max(1.0, float(np.sum(truth)) + float(np.sum(predicted)))
-
-
 @dataclass
 class Figure:
     name: str
@@ -170,7 +165,7 @@ def repetition_counts(bench: PostureBench, root: Path, cache: Path, log: Log) ->
 
 def form_errors(bench: PostureBench, root: Path) -> None:
     """Each error's limit fitted on alternate blocks of rows and scored on the others, both ways."""
-    from swingcoach.posture.form import FormRule
+    from swingcoach.posture.form import FormRule, f1_score
     from swingcoach.train.posture import FORM_BLOCK_ROWS, form_rules
     from swingcoach.train.posture_data import load_form_rows
 

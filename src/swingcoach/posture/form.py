@@ -92,6 +92,12 @@ class FormRule:
         return hit
 
 
+def f1_score(truth: np.ndarray, flagged: np.ndarray) -> float:
+    """F1 of flagging the rows where `truth` is an error."""
+    tp = float(np.sum(truth & flagged))
+    return 2 * tp / max(1.0, float(np.sum(truth)) + float(np.sum(flagged)))
+
+
 def load_rules(path: Path = FORM_LIMITS) -> list[FormRule]:
     return [FormRule(**rule) for rule in json.loads(path.read_text())["rules"]]
 

@@ -207,7 +207,7 @@ FORM_BLOCK_ROWS = 50  # consecutive rows are one video's frames: folds are block
 def best_limit(values: np.ndarray, is_error: np.ndarray, direction: str) -> float:
     """The limit on `values` that maximises F1 of flagging the errors: the middle of the range of
     limits that all reach the best F1, for the widest margin on both sides."""
-    from swingcoach.bench.posture import f1_score
+    from swingcoach.posture.form import f1_score
 
     candidates = np.unique(np.round(values[np.isfinite(values)], 4))
     scores = np.array(
