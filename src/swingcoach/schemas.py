@@ -278,6 +278,32 @@ class Advice(BaseModel):
     score: float
 
 
+class BallFlightAdvice(BaseModel):
+    feature: str = Field(description="the CaddieSet feature, '<event>-<NAME>'")
+    value: float
+    target: float = Field(description="where CaddieSet's straight, long swings of the club reach")
+    carry_gain_m: float
+    text: str
+    fault: str | None = Field(default=None, description="'<metric>:<low|high>' whose drills apply")
+
+
+class BallFlight(BaseModel):
+    """What the posture predicts for the ball, from the CaddieSet model (docs/ballflight.md)."""
+
+    model: str
+    club: str
+    carry_m: float
+    distance_m: float
+    direction_deg: float
+    side_spin_rpm: float
+    spin_axis_deg: float
+    curve: Literal["hook", "draw", "straight", "fade", "slice"]
+    supported: bool = Field(description="whether the data supports advice from this view")
+    note: str
+    features: dict[str, float | None]
+    advice: list[BallFlightAdvice] = Field(default_factory=list)
+
+
 class PhaseSpan(BaseModel):
     phase: str
     start_frame: int
@@ -326,6 +352,7 @@ class SwingReport(BaseModel):
     tracking: TrackingReport | None = None
     warnings: list[str] = Field(default_factory=list)
     advice: list[Advice]
+    ball_flight: BallFlight | None = None
 
 
 class SourceInfo(BaseModel):

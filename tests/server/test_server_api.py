@@ -63,7 +63,7 @@ def test_device_swing_is_analysed_in_the_request_and_stored(
     assert report.events.address < report.events.top < report.events.impact < report.events.finish
     assert (
         body["models"]["events"] == create_event_detector().version
-        and body["models"]["analysis"] == "metrics-2"
+        and body["models"]["analysis"] == "metrics-3"
     )
     assert body["tempo_ratio"] == report.metrics["tempo_ratio"].value
     assert body["swung_at"].startswith("2025-05-01T09:30:00")

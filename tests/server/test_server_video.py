@@ -132,7 +132,7 @@ def test_a_clip_for_a_keypoint_swing_attaches_to_it(
     assert after["source"] == "device" and after["status"] == "done"
     # Re-analysed from the clip by the server's pose model, with the same analysis version.
     assert after["models"]["pose"].startswith("blazepose-lite")
-    assert after["models"]["analysis"] == before["models"]["analysis"] == "metrics-2"
+    assert after["models"]["analysis"] == before["models"]["analysis"] == "metrics-3"
     assert after["job"]["id"] == job["id"]
     assert client.http.get(f"/v1/swings/{swing_id}/video").content == video
     assert client.http.get("/v1/stats", params={"range": "day"}).json()["swings"] == 1

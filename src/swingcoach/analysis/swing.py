@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from swingcoach.analysis.ballflight import ball_flight
 from swingcoach.analysis.body import SwingBody, shipped_lifter
 from swingcoach.analysis.metrics import Swing, measure
 from swingcoach.analysis.quality import FrameChecks, TrackingQuality, frame_checks, tracking_quality
@@ -27,7 +28,7 @@ from swingcoach.swing.orientation import LEFT_HANDED_BELOW, Orientation, handedn
 from swingcoach.swing.timing import SwingTiming, swing_timing
 
 # Version of the metric definitions, timing, quality checks and scoring; recorded with every swing.
-ANALYSIS_VERSION = "metrics-2"
+ANALYSIS_VERSION = "metrics-3"
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,11 @@ def analyze_swing(
         ),
         warnings=warnings_for(orientation, timing, quality),
         advice=advise(results) if score is not None else [],
+        ball_flight=(
+            ball_flight(body.keypoints, events.positions, orientation.standard_view)
+            if quality.acceptable
+            else None
+        ),
     )
     return SwingAnalysis(
         sequence=sequence,

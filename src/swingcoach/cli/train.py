@@ -54,3 +54,24 @@ def lift(
         return
     for path in export(checkpoint, out, load_takes(data, TRAIN_SUBJECTS), name):
         typer.echo(f"wrote {path}")
+
+
+@train_app.command("ballflight")
+def ballflight(
+    data: Annotated[Path, typer.Option(help="The shared data folder (caddieset/ and golfdb/poses/).")] = Path(
+        "../shared/data"
+    ),
+    out: Annotated[Path | None, typer.Option(help="Write the models here instead of the package.")] = None,
+) -> None:
+    """The ball-flight model on CaddieSet, cross-validated leave one golfer out, exported to ONNX."""
+    from swingcoach.analysis.ballflight import MODEL_DIR
+    from swingcoach.cli import fail
+    from swingcoach.cli.bench import print_ballflight
+    from swingcoach.errors import InputError
+    from swingcoach.train.ballflight import train_ballflight
+
+    try:
+        card = train_ballflight(data, out or MODEL_DIR)
+    except InputError as exc:
+        fail(exc)
+    print_ballflight(card)
