@@ -184,6 +184,7 @@ class BallFlightModel:
     @staticmethod
     def _advice(column: str, value: float, target: float, gain: float) -> BallFlightAdvice:
         event, name = split_name(column)
+        gain = round(gain, 1)
         metric, fault_up = FEATURE_METRICS.get(name, (None, None))
         fault = None
         if metric is not None and fault_up is not None:
@@ -193,7 +194,14 @@ class BallFlightModel:
             f"this club that fly straight and long reach {target:.2f}. Moving it there goes with about "
             f"{gain:.0f} m more carry in the model."
         )
-        return BallFlightAdvice(column, round(value, 3), round(target, 3), round(gain, 1), text, fault)
+        return BallFlightAdvice(
+            feature=column,
+            value=round(value, 3),
+            target=round(target, 3),
+            carry_gain_m=gain,
+            text=text,
+            fault=fault,
+        )
 
 
 def ball_flight(

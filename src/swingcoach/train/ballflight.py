@@ -215,9 +215,13 @@ def better_swing_ranges(frame: pd.DataFrame, features: list[str]) -> dict[str, d
 
 def export_onnx(model: Pipeline, inputs: int, path: Path) -> None:
     from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
 
     onnx_model = to_onnx(
-        model, np.zeros((1, inputs), dtype=np.float32), target_opset={"": 17, "ai.onnx.ml": 3}
+        model,
+        np.zeros((1, inputs), dtype=np.float32),
+        target_opset={"": 17, "ai.onnx.ml": 3},
+        final_types=[("variable", FloatTensorType([None, len(TARGETS)]))],
     )
     path.write_bytes(onnx_model.SerializeToString())
 
