@@ -304,6 +304,27 @@ class BallFlight(BaseModel):
     advice: list[BallFlightAdvice] = Field(default_factory=list)
 
 
+class PoseDifference(BaseModel):
+    event: str
+    angle: str
+    value: float = Field(description="the golfer's angle, degrees")
+    reference: float = Field(description="the tour swings' median, degrees")
+    text: str
+
+
+class ProComparison(BaseModel):
+    """The swing against tour swings of the same view and club (analysis/pros.py)."""
+
+    reference: str
+    swings: int
+    percentiles: dict[str, float] = Field(description="per metric: % of the tour swings below the golfer")
+    differences: list[PoseDifference]
+    poses: list[list[list[float]]] = Field(
+        description="the golfer's pose at the 8 events: hip centre at 0, in heights, y down"
+    )
+    reference_poses: list[list[list[float]]] = Field(description="the tour swings' median pose, the same way")
+
+
 class PhaseSpan(BaseModel):
     phase: str
     start_frame: int
@@ -353,6 +374,7 @@ class SwingReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     advice: list[Advice]
     ball_flight: BallFlight | None = None
+    comparison: ProComparison | None = None
 
 
 class SourceInfo(BaseModel):

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from swingcoach.analysis.ballflight import ball_flight
+from swingcoach.analysis.ballflight import DEFAULT_CLUB, ball_flight
 from swingcoach.analysis.body import SwingBody, shipped_lifter
 from swingcoach.analysis.metrics import Swing, measure
+from swingcoach.analysis.pros import ProReference, compare
 from swingcoach.analysis.quality import FrameChecks, TrackingQuality, frame_checks, tracking_quality
 from swingcoach.analysis.score import advise, overall_score, score_metrics
 from swingcoach.pose.base import PoseSequence
@@ -100,13 +101,15 @@ def analyze_swing(
     world: np.ndarray | None = None,
     events_from: int = 0,
     checks: FrameChecks | None = None,
+    pros: ProReference | None = None,
 ) -> SwingAnalysis:
     """Analyse one swing (the sequence holds one swing, with some lead-in and follow-out).
 
     `world` is the 3D to measure with; every path leaves it to the default, our lifter on the 2D
     (benchmarks pass another source to compare them). `events_from`: the row the event detector's
     window starts at (a file's cut holds more lead-in than the live cut the detector is used to).
-    `checks`: the frame checks of `sequence` when the caller ran them already (the server's gate)."""
+    `checks`: the frame checks of `sequence` when the caller ran them already (the server's gate).
+    `pros`: the tour swings to compare with (the shipped ones by default)."""
     world = shipped_lifter().lift(sequence) if world is None else world
     orientation = orient(sequence, world, handedness)
     left = orientation.handedness == "left"
@@ -123,6 +126,7 @@ def analyze_swing(
     results = score_metrics(measure(swing, orientation.standard_view), frozenset(quality.bad_events))
     score = overall_score(results) if quality.acceptable else None
     frames = sequence.frame_indices
+    view = orientation.standard_view
 
     def seconds(row: float) -> float:
         return round((float(frames[0]) + row) / sequence.fps, 4)
@@ -157,7 +161,10 @@ def analyze_swing(
         warnings=warnings_for(orientation, timing, quality),
         advice=advise(results) if score is not None else [],
         ball_flight=(
-            ball_flight(body.keypoints, events.positions, orientation.standard_view)
+            ball_flight(body.keypoints, events.positions, view, DEFAULT_CLUB) if quality.acceptable else None
+        ),
+        comparison=(
+            compare(results, body.keypoints, events.positions, view, DEFAULT_CLUB, pros)
             if quality.acceptable
             else None
         ),

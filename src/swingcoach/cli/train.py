@@ -75,3 +75,23 @@ def ballflight(
     except InputError as exc:
         fail(exc)
     print_ballflight(card)
+
+
+@train_app.command("pros")
+def pros(
+    data: Annotated[Path, typer.Option(help="GolfDB landmark files (poses/*.npz).")] = Path(
+        "../shared/data/golfdb/poses"
+    ),
+) -> None:
+    """The tour swings a golfer's swing is compared with: GolfDB's, measured by our analysis."""
+    from swingcoach.cli import fail
+    from swingcoach.errors import InputError
+    from swingcoach.train.pros import build_pro_reference
+
+    try:
+        reference = build_pro_reference(data)
+    except InputError as exc:
+        fail(exc)
+    kept = ", ".join(f"{len(swings)} {view}" for view, swings in reference["views"].items())
+    skipped = ", ".join(f"{len(ids)} {why}" for why, ids in reference["skipped"].items() if ids)
+    typer.echo(f"kept {kept}; skipped {skipped}")

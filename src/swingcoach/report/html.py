@@ -9,6 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from swingcoach.analysis.reference import load_references
+from swingcoach.report.plots import pro_overlay
 from swingcoach.schemas import MetricResult, Report, SwingReport
 
 
@@ -41,6 +42,12 @@ class SwingPage:
     strip: str  # base64 PNG
     plot: str
     bars: dict[str, Bar]
+    overlay: str | None  # base64 PNG of the golfer over the tour swings, per event
+
+
+def tour_percentile(report: SwingReport, metric: str) -> str:
+    value = report.comparison.percentiles.get(metric) if report.comparison else None
+    return "" if value is None else f"{value:.0f}"
 
 
 def render_html(report: Report, strips: list[bytes], plots: list[bytes], source_name: str) -> str:
@@ -55,6 +62,7 @@ def render_html(report: Report, strips: list[bytes], plots: list[bytes], source_
                 for name, metric in swing.metrics.items()
                 if metric.value is not None
             },
+            overlay=base64.b64encode(pro_overlay(swing.comparison)).decode() if swing.comparison else None,
         )
         for swing, strip, plot in zip(report.swings, strips, plots, strict=True)
     ]
@@ -64,5 +72,6 @@ def render_html(report: Report, strips: list[bytes], plots: list[bytes], source_
         swings=swings,
         source_name=Path(report.source.path).name,
         definitions={name: m.definition for name, m in references.metrics.items()},
+        percentile=tour_percentile,
         sources=references.sources,
     )

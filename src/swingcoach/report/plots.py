@@ -13,7 +13,9 @@ import numpy as np
 
 from swingcoach.analysis.metrics import angle_series
 from swingcoach.analysis.swing import SwingAnalysis
+from swingcoach.pose.skeleton import EDGES
 from swingcoach.report.draw import draw_label, person_crop
+from swingcoach.schemas import ProComparison
 from swingcoach.swing.events import EVENT_NAMES
 
 STRIP_HEIGHT = 260
@@ -69,3 +71,24 @@ def png_bytes(image_bgr: np.ndarray) -> bytes:
     if not ok:
         raise ValueError("could not encode image as PNG")
     return encoded.tobytes()
+
+
+def pro_overlay(comparison: ProComparison) -> bytes:
+    """PNG: at each event, the golfer's skeleton (blue) over the tour swings' median (grey), hips
+    aligned, both in units of their height."""
+    poses, reference = np.array(comparison.poses), np.array(comparison.reference_poses)
+    fig, axes = plt.subplots(1, len(EVENT_NAMES), figsize=(12, 2.6), sharey=True)
+    for ax, event, mine, pro in zip(axes, EVENT_NAMES, poses, reference, strict=True):
+        for points, colour, width in ((pro, "#8c959f", 3.0), (mine, "#1f6feb", 1.6)):
+            for a, b in EDGES:
+                ax.plot(points[[a, b], 0], points[[a, b], 1], color=colour, linewidth=width)
+        ax.set_title(event.replace("_", " "), fontsize=8)
+        ax.set_aspect("equal")
+        ax.set_xlim(-0.45, 0.45)
+        ax.set_ylim(0.6, -0.7)
+        ax.axis("off")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    plt.close(fig)
+    return buffer.getvalue()
