@@ -177,6 +177,8 @@ def test_practice_to_analysis_to_delete(
     assert "Clip recorded in this browser" in page.inner_text("#clip-source")
     assert page.evaluate("document.getElementById('clip').readyState") >= 2
     assert page.locator("#event-strip canvas").count() == 8
+    assert page.locator("#compare canvas").count() == 8  # you over the tour swings, at each event
+    assert page.locator("#pro-differences li").count() >= 1
     assert page.locator("#metrics tbody tr").count() >= 10
     detail = api(page, f"/swings/{swing_id}")
     assert detail["models"]["pose"] == state["model"]  # the payload names the browser's model

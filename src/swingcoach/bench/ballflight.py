@@ -1,6 +1,7 @@
 """`swingcoach bench ballflight`: the shipped ball-flight model's protocol run again — our features
 against CaddieSet's on GolfDB's annotated swings, and leave-one-golfer-out figures of the per-club
-mean, a linear model and the shipped ensemble's settings (needs the `train` extra)."""
+mean, a linear model and the shipped ensemble's settings; and CaddieSet's feature ranges by view and
+club, over all swings and the straight, long ones (needs the `train` extra)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from swingcoach.train.ballflight import (
     ForestSettings,
     cross_validate,
     feature_agreement,
+    feature_ranges,
     golfdb_features,
     load_caddieset,
 )
@@ -31,5 +33,6 @@ def run_ballflight_bench(data: Path) -> dict[str, Any]:
             "cross_validation": cross_validate(rows, shipped.features(view), settings),
             "feature_agreement": agreement[view],
             "supported": shipped.supported(view),
+            "ranges": feature_ranges(rows, list(FEATURES[view])),
         }
     return {"name": shipped.name, "settings": shipped.card["settings"], "views": views}

@@ -43,6 +43,7 @@ from swingcoach.pose.landmark_files import load_landmark_file
 # interquartile ranges of its median (pros and CaddieSet's amateurs differ, so the check is coarse).
 MAX_MEDIAN_SHIFT_IQR = 0.75
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+QUARTILES = (0.25, 0.5, 0.75)
 # "Better" swings, whose feature ranges the advice moves toward: straight (|spin axis| <= 5°) and
 # at least the club's median carry.
 STRAIGHT_AXIS_DEG = 5.0
@@ -95,13 +96,13 @@ def feature_agreement(caddieset: pd.DataFrame, ours: dict[StandardView, pd.DataF
         theirs = caddieset[caddieset["View"] == CADDIESET_VIEWS[view]]
         rows = {}
         for column in columns:
-            q_ours = ours[view][column].quantile([0.25, 0.5, 0.75]).to_numpy()
-            q_theirs = theirs[column].quantile([0.25, 0.5, 0.75]).to_numpy()
+            q_ours = np.array(quantiles(ours[view][column], QUARTILES))
+            q_theirs = np.array(quantiles(theirs[column], QUARTILES))
             iqr = max(float(q_theirs[2] - q_theirs[0]), 1e-6)
             shift = float((q_ours[1] - q_theirs[1]) / iqr)
             rows[column] = {
-                "ours": [round(float(v), 3) for v in q_ours],
-                "caddieset": [round(float(v), 3) for v in q_theirs],
+                "ours": q_ours.tolist(),
+                "caddieset": q_theirs.tolist(),
                 "shift_iqr": round(shift, 2),
                 "used": abs(shift) <= MAX_MEDIAN_SHIFT_IQR,
             }
@@ -197,6 +198,14 @@ def cross_validate(frame: pd.DataFrame, features: list[str], settings: ForestSet
     return result
 
 
+def better_swings(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[(rows["SpinAxis"].abs() <= STRAIGHT_AXIS_DEG) & (rows["Carry"] >= rows["Carry"].median())]
+
+
+def quantiles(values: pd.Series, at: tuple[float, ...]) -> list[float]:
+    return [round(float(v), 3) for v in values.quantile(list(at)).to_numpy()]
+
+
 def better_swing_ranges(frame: pd.DataFrame, features: list[str]) -> dict[str, dict[str, list[float]]]:
     """Per club: the quantiles of each feature over the straight swings of at least median carry."""
     out: dict[str, dict[str, list[float]]] = {}
@@ -209,6 +218,21 @@ def better_swing_ranges(frame: pd.DataFrame, features: list[str]) -> dict[str, d
         ]
         out[club] = {
             f: [round(float(v), 3) for v in better[f].quantile(list(QUANTILES)).to_numpy()] for f in features
+        }
+    return out
+
+
+def feature_ranges(frame: pd.DataFrame, features: list[str]) -> dict[str, Any]:
+    """Per club: N and the p25 / median / p75 of each feature over all swings and the better ones."""
+    out: dict[str, Any] = {}
+    for club in CLUBS:
+        rows = frame[frame["ClubType"] == club]
+        better = better_swings(rows)
+        out[club] = {
+            "swings": len(rows),
+            "better_swings": len(better),
+            "all": {f: quantiles(rows[f], QUARTILES) for f in features},
+            "better": {f: quantiles(better[f], QUARTILES) for f in features},
         }
     return out
 

@@ -1,5 +1,5 @@
 // Analysis of one swing: the clip with the skeleton and event markers, the 8 event frames, score,
-// advice, metrics against tour ranges, and a side-by-side with a tour reference swing.
+// advice, metrics against tour ranges, the golfer over the tour swings at each event, and the ball flight.
 
 import { api, freshAccess, requireLogin } from "../api.mjs";
 import { scoreRing } from "../charts.mjs";
@@ -15,7 +15,6 @@ const $ = (id) => document.getElementById(id);
 const swingId = decodeURIComponent(location.pathname.split("/").pop());
 const EVENT_NAMES = ["address", "toe_up", "mid_backswing", "top", "mid_downswing", "impact", "mid_follow_through", "finish"];
 const L_HIP = 11, R_HIP = 12, L_SHOULDER = 5, R_SHOULDER = 6;
-const MIRROR = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15];
 const eventLabel = (name) => name.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
 
 // Everything the page draws from: the report, the keypoint rows and where row 0 is on the video.
@@ -80,6 +79,7 @@ function advice() {
 
 function metricsTable() {
   const body = $("metrics").querySelector("tbody");
+  const percentiles = view.report.comparison?.percentiles ?? {};
   body.replaceChildren(...Object.entries(view.report.metrics).map(([name, m]) => {
     const [lo, hi] = m.range;
     const span = hi - lo || 1;
@@ -94,8 +94,20 @@ function metricsTable() {
         (m.value === null || m.score === null) && m.note ? el("div", { class: "metric-note" }, m.note) : null),
       el("td", { class: "value" }, m.value === null ? "–" : `${m.value}${unit}`),
       el("td", {}, bar, el("div", { class: "range-label" }, `${lo} – ${hi}${unit}`)),
-      el("td", {}, m.score === null ? el("span", { class: "muted small" }, "n/a") : `${Math.round(m.score)}`));
+      el("td", {}, m.score === null ? el("span", { class: "muted small" }, "n/a") : `${Math.round(m.score)}`),
+      el("td", {}, percentiles[name] === undefined ? "–" : `${Math.round(percentiles[name])}`));
   }));
+}
+
+// What the posture predicts for the ball, and whether the data supports advice from it.
+function ballFlight() {
+  const flight = view.report.ball_flight;
+  $("flight-card").hidden = !flight;
+  if (!flight) return;
+  const sign = (v) => (v > 0 ? "+" : "") + v.toFixed(1);
+  $("flight").textContent = `${Math.round(flight.carry_m)} m carry, ${Math.round(flight.distance_m)} m total, direction ${sign(flight.direction_deg)}°, spin axis ${sign(flight.spin_axis_deg)}°: ${flight.curve}.`;
+  $("flight-note").textContent = flight.note;
+  $("flight-advice").replaceChildren(...flight.advice.map((a) => el("li", {}, a.text)));
 }
 
 // --- the clip, or a replay of the keypoints when there is no video --------------------------------
@@ -218,57 +230,30 @@ function swingBox() {
   return { x, y, w: Math.min(view.payload.width, x1 + pad) - x, h: Math.min(view.payload.height, y1 + pad) - y };
 }
 
-// --- side by side with the tour reference --------------------------------------------------------
+// --- you over the tour swings, at each event ---------------------------------------------------
 
-// Keypoints relative to the hip centre at address, in torso lengths (as the reference file).
-function normalizeRows(rows, addressRow) {
-  const valid = rows.filter(Boolean);
-  const torso = valid.map((r) => Math.hypot((r[L_SHOULDER][0] + r[R_SHOULDER][0] - r[L_HIP][0] - r[R_HIP][0]) / 2,
-    (r[L_SHOULDER][1] + r[R_SHOULDER][1] - r[L_HIP][1] - r[R_HIP][1]) / 2)).sort((a, b) => a - b)[valid.length >> 1];
-  const at = nearestPose(addressRow);
-  const origin = [(at[L_HIP][0] + at[R_HIP][0]) / 2, (at[L_HIP][1] + at[R_HIP][1]) / 2];
-  return rows.map((r) => r && r.map((p) => [(p[0] - origin[0]) / torso, (p[1] - origin[1]) / torso, p[2]]));
-}
+// The analysis' comparison: both poses hip-centred, in units of height, so one transform fits both.
+const PRO_COLORS = { left: "#8c959f", right: "#8c959f", center: "#8c959f" };
 
-// Piecewise-linear map from the golfer's rows to the reference's frames through the 8 events.
-function warp(row, from, to) {
-  const a = EVENT_NAMES.map((n) => from[n]), b = EVENT_NAMES.map((n) => to[n]);
-  if (row <= a[0]) return b[0] + (row - a[0]);
-  for (let i = 1; i < a.length; i++) {
-    if (row <= a[i]) return b[i - 1] + ((row - a[i - 1]) * (b[i] - b[i - 1])) / Math.max(1, a[i] - a[i - 1]);
-  }
-  return b[b.length - 1] + (row - a[a.length - 1]);
-}
-
-async function compare() {
-  const reference = await (await fetch("/static/reference/golfdb_demo.json")).json();
-  const mirror = view.report.handedness !== reference.handedness;
-  const pro = reference.frames.map((f) => (mirror ? MIRROR.map((j) => [-f[j][0], f[j][1], 1]) : f.map((p) => [p[0], p[1], 1])));
-  const you = normalizeRows(view.rows, view.events.address);
-  const youCanvas = $("compare-you"), proCanvas = $("compare-pro");
-  // One scale for both, so body proportions and positions compare directly.
-  const both = fitTransform([...you.filter(Boolean), ...pro], youCanvas.width, youCanvas.height, 0.06);
-  $("pro-caption").textContent = `${reference.name}${mirror ? ", mirrored" : ""}`;
-  const viewNote = view.report.view === reference.view ? "" : ` Your camera was ${view.report.view}, the reference is ${reference.view}: compare timing and body positions loosely.`;
-  $("pro-note").textContent = `The reference is a professional's swing (${reference.view}) from the ${reference.attribution} Both play in step: they reach each of the 8 events together.${viewNote}`;
-  const youEnd = view.rows.length - 1;
-  let start = performance.now();
-  const frame = (now) => {
-    const row = Math.floor((((now - start) / 1000) * view.payload.fps * 0.5) % (youEnd + 1));
-    const proFrame = Math.max(0, Math.min(pro.length - 1, Math.round(warp(row, view.events, reference.events))));
-    drawFigure(youCanvas, nearest(you, row), both);
-    drawFigure(proCanvas, pro[proFrame], both);
-    const phase = EVENT_NAMES.filter((n) => view.events[n] <= row).pop();
-    for (const canvas of [youCanvas, proCanvas]) {
-      const ctx = canvas.getContext("2d");
-      ctx.fillStyle = "#cfe3d6";
-      ctx.font = "600 15px system-ui, sans-serif";
-      ctx.fillText(phase ? eventLabel(phase) : "Set-up", 12, 24);
-    }
-    requestAnimationFrame(frame);
-  };
-  start = performance.now();
-  requestAnimationFrame(frame);
+function compare() {
+  const comparison = view.report.comparison;
+  $("compare-card").hidden = !comparison;
+  if (!comparison) return;
+  const withConfidence = (pose) => pose.map((p) => [p[0], p[1], 1]);
+  const transform = fitTransform([...comparison.poses, ...comparison.reference_poses].map(withConfidence), 180, 240, 0.06);
+  const figures = EVENT_NAMES.map((name, i) => {
+    const canvas = el("canvas", { width: 180, height: 240, "data-event": name, "aria-label": `You over the tour swings at ${eventLabel(name)}` });
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#14261c";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    drawSkeleton(ctx, withConfidence(comparison.reference_poses[i]), transform, { width: 5, colors: PRO_COLORS });
+    drawSkeleton(ctx, withConfidence(comparison.poses[i]), transform, { width: 2.5 });
+    return el("figure", {}, canvas, el("figcaption", {}, eventLabel(name)));
+  });
+  $("compare").replaceChildren(...figures);
+  $("pro-caption").textContent = `Colours: you; grey: the median of ${comparison.reference}. Hips aligned, both scaled to the same height.`;
+  const differences = comparison.differences.map((d) => el("li", {}, d.text));
+  $("pro-differences").replaceChildren(...(differences.length ? differences : [el("li", {}, "No joint angle differs from the tour swings' median.")]));
 }
 
 // --- the page ------------------------------------------------------------------------------------
@@ -308,8 +293,10 @@ async function show() {
   facts();
   advice();
   metricsTable();
+  ballFlight();
   await player();
-  await Promise.all([eventStrip(), compare()]);
+  compare();
+  await eventStrip();
   document.body.dataset.ready = "true";
 }
 
