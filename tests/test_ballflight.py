@@ -14,7 +14,9 @@ from swingcoach.analysis.ballflight import (
     MIN_CARRY_GAIN_M,
     TARGETS,
     BallFlightModel,
+    ball_flight,
     curve_class,
+    out_of_range,
 )
 from swingcoach.analysis.caddieset import FEATURES, caddieset_features
 from swingcoach.analysis.swing import analyze_swing
@@ -79,7 +81,10 @@ def test_the_card_states_leave_one_golfer_out_figures() -> None:
         cv = model.card["views"][view]["cross_validation"]
         assert cv["golfers"] == 8 and cv["swings"] > 800
         for name in ("club_mean", "linear", "forest"):
-            assert set(cv[name]) == {f"{t}_mae" for t in TARGETS} | {"curve_accuracy"}
+            assert set(cv[name]) == {f"{t}_mae" for t in TARGETS} | {
+                "curve_accuracy",
+                "direction_sign_accuracy",
+            }
         error, club_only = model.carry_errors(view)  # type: ignore[arg-type]
         assert model.supported(view) == (error <= 0.97 * club_only)  # type: ignore[arg-type]
 
@@ -106,14 +111,38 @@ def test_data_advice_moves_one_feature_toward_better_swings(view: str) -> None:
 def test_every_swing_report_says_what_the_data_supports(demo_poses: PoseSequence) -> None:
     report = analyze_swing(demo_poses, RuleEventDetector()).report
     flight = report.ball_flight
-    assert flight is not None and flight.club == "W1"
+    assert flight is not None and flight.club == "driver" and flight.in_domain and flight.unit == "m"
     assert flight.curve == CURVE_NAMES[int(curve_class(np.array([flight.spin_axis_deg]))[0])]
-    assert 100 < flight.carry_m < flight.distance_m < 320
+    assert 100 < flight.carry < flight.distance < 320
+    cv = BallFlightModel.shipped().card["views"]["down-the-line"]["cross_validation"]["forest"]
+    assert (
+        flight.uncertainty.carry == cv["Carry_mae"]
+        and flight.uncertainty.direction_deg == cv["DirectionAngle_mae"]
+    )
     assert set(flight.features) == set(FEATURES["down-the-line"])
     model = BallFlightModel.shipped()
     assert flight.supported == model.supported("down-the-line")
     if not flight.supported:
         assert flight.advice == [] and "no advice from data" in flight.note
+
+
+def test_a_camera_between_the_views_is_outside_the_domain(demo_poses: PoseSequence) -> None:
+    analysis = analyze_swing(demo_poses, RuleEventDetector())
+    body, events = analysis.measured.body, analysis.events
+    flight = ball_flight(body.keypoints, events.positions, "down-the-line", "other", "7-iron")
+    assert not flight.in_domain and not flight.supported and flight.advice == []
+    assert flight.domain_note is not None and "does not know this angle" in flight.domain_note
+    # A posture far outside CaddieSet's (every feature scaled tenfold) is said to be unknown too.
+    features = {k: None if v is None else 10 * v for k, v in flight.features.items()}
+    assert out_of_range(BallFlightModel.shipped(), "down-the-line", features) > 0.5
+
+
+def test_the_club_changes_the_flight(demo_poses: PoseSequence) -> None:
+    driver = analyze_swing(demo_poses, RuleEventDetector()).report
+    iron = analyze_swing(demo_poses, RuleEventDetector(), club="9-iron").report
+    assert driver.ball_flight is not None and iron.ball_flight is not None
+    assert iron.ball_flight.club == "9-iron" and iron.ball_flight.carry < driver.ball_flight.carry - 20
+    assert iron.comparison is not None and "iron" in iron.comparison.reference
 
 
 def test_the_same_keypoints_give_the_same_flight(demo_poses: PoseSequence) -> None:
@@ -128,6 +157,9 @@ def test_cross_validated_figures_are_reproduced(shared_data: Path) -> None:
     from swingcoach.bench.ballflight import run_ballflight_bench
 
     result = run_ballflight_bench(shared_data)
+    assert result["protocol"] == "leave-one-golfer-out" and result["swings"] == 1757
+    assert {"carry_mae", "direction_mae_deg", "curve_accuracy", "baselines", "paper"} <= set(result)
+    assert set(result["baselines"]) == {"club_mean", "linear", "majority_curve"}
     card = BallFlightModel.shipped().card
     for view, figures in result["views"].items():
         shipped = card["views"][view]["cross_validation"]

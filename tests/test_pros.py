@@ -46,7 +46,7 @@ def test_a_swing_compared_with_itself_shows_no_difference(demo_poses: PoseSequen
     keypoints, positions = analysis.measured.body.keypoints, analysis.events.positions
     record = pro_record(analysis.report.metrics, keypoints, positions, "driver")
     itself = ProReference(name="itself", views={view: [record] * 5})
-    comparison = compare(analysis.report.metrics, keypoints, positions, view, "W1", itself)
+    comparison = compare(analysis.report.metrics, keypoints, positions, view, "driver", itself)
     assert comparison is not None and comparison.swings == 5
     assert comparison.differences == []
     assert comparison.poses == comparison.reference_poses
@@ -77,7 +77,7 @@ def test_no_tour_swings_of_the_view_means_no_comparison(demo_poses: PoseSequence
 def test_the_shipped_reference_holds_both_views() -> None:
     reference = ProReference.shipped()
     for view in ("face-on", "down-the-line"):
-        swings, described = reference.group(view, "W1")  # type: ignore[arg-type]
+        swings, described = reference.group(view, "driver")  # type: ignore[arg-type]
         assert len(swings) >= 15, described
         assert all(np.array(s["poses"]).shape == (8, 17, 2) for s in swings)
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from swingcoach.analysis.ballflight import DEFAULT_CLUB
 from swingcoach.analysis.body import shipped_lifter
 from swingcoach.analysis.swing import ANALYSIS_VERSION, SwingAnalysis, analyze_swing
 from swingcoach.errors import NoPersonError, NoSwingError
 from swingcoach.pose.base import PoseBackend, PoseSequence
-from swingcoach.schemas import Handedness, ModelVersions
+from swingcoach.schemas import Club, Handedness, ModelVersions
 from swingcoach.swing.detect import DetectorSettings, find_swings
 from swingcoach.swing.events import EventDetector, RuleEventDetector
 from swingcoach.swing.features import hand_height, interpolate_gaps, normalize, smooth
@@ -105,10 +106,15 @@ def swing_sequences(sequence: PoseSequence, settings: DetectorSettings = FILE_CU
 
 
 def analyze_poses(
-    sequence: PoseSequence, detector: EventDetector, handedness: Handedness | None = None
+    sequence: PoseSequence,
+    detector: EventDetector,
+    handedness: Handedness | None = None,
+    club: Club = DEFAULT_CLUB,
 ) -> list[SwingAnalysis]:
     return [
-        analyze_swing(cut.sequence, detector, index=i, handedness=handedness, events_from=cut.events_from)
+        analyze_swing(
+            cut.sequence, detector, index=i, handedness=handedness, events_from=cut.events_from, club=club
+        )
         for i, cut in enumerate(swing_cuts(sequence))
     ]
 
@@ -126,7 +132,8 @@ def analyze_video(
     detector: EventDetector,
     handedness: Handedness | None = None,
     on_frame: FrameCallback | None = None,
+    club: Club = DEFAULT_CLUB,
 ) -> tuple[PoseSequence, VideoInfo, list[SwingAnalysis]]:
     """Video -> poses -> every swing analysed: the CLI and the server's clip job both run this."""
     sequence, info = extract_poses(source, backend, on_frame)
-    return sequence, info, analyze_poses(sequence, detector, handedness)
+    return sequence, info, analyze_poses(sequence, detector, handedness, club)

@@ -166,6 +166,7 @@ class SwingPayload(BaseModel):
     frames: int = Field(ge=3, le=MAX_PAYLOAD_FRAMES)
     frame_offset: FrameIndex = Field(default=0, description="source frame index of the first row")
     handedness: Handedness | None = None
+    club: Club = Field(default="driver", description="the golfer's club, for the ball flight and comparison")
     view: View | None = None
     keypoints: str = Field(
         max_length=MAX_POINTS_TEXT,
@@ -278,6 +279,9 @@ class Advice(BaseModel):
     score: float
 
 
+Club = Literal["driver", "3-wood", "4-iron", "5-iron", "6-iron", "7-iron", "8-iron", "9-iron"]
+
+
 class BallFlightAdvice(BaseModel):
     feature: str = Field(description="the CaddieSet feature, '<event>-<NAME>'")
     value: float
@@ -287,17 +291,30 @@ class BallFlightAdvice(BaseModel):
     fault: str | None = Field(default=None, description="'<metric>:<low|high>' whose drills apply")
 
 
+class FlightUncertainty(BaseModel):
+    """The model's mean absolute error on golfers it never saw (leave one golfer out), this view."""
+
+    carry: float
+    distance: float
+    direction_deg: float
+    spin_axis_deg: float
+
+
 class BallFlight(BaseModel):
     """What the posture predicts for the ball, from the CaddieSet model (docs/ballflight.md)."""
 
     model: str
-    club: str
-    carry_m: float
-    distance_m: float
+    club: Club
+    unit: Literal["m"] = Field(default="m", description="carry and distance: CaddieSet's metres")
+    carry: float
+    distance: float
     direction_deg: float
     side_spin_rpm: float
     spin_axis_deg: float
     curve: Literal["hook", "draw", "straight", "fade", "slice"]
+    uncertainty: FlightUncertainty
+    in_domain: bool = Field(description="whether the camera view and the posture are within CaddieSet's")
+    domain_note: str | None = Field(default=None, description="why not, when not")
     supported: bool = Field(description="whether the data supports advice from this view")
     note: str
     features: dict[str, float | None]

@@ -17,7 +17,7 @@ import onnxruntime as ort
 
 from swingcoach.analysis.caddieset import caddieset_features, split_name
 from swingcoach.analysis.metrics import StandardView
-from swingcoach.schemas import BallFlight, BallFlightAdvice
+from swingcoach.schemas import BallFlight, BallFlightAdvice, Club, FlightUncertainty, View
 
 MODEL_DIR = Path(__file__).with_name("models")
 BALLFLIGHT_CARD = "ballflight.json"
@@ -27,8 +27,12 @@ CLUBS = ("W1", "W3", "I4", "I5", "I6", "I7", "I8", "I9")
 # Spin axis (degrees, launch-monitor convention: negative curves left for a right-handed golfer).
 CURVE_NAMES = ("hook", "draw", "straight", "fade", "slice")
 CURVE_EDGES_DEG = (-15.0, -5.0, 5.0, 15.0)
-DEFAULT_CLUB = "W1"  # the club is not known yet: a driver, CaddieSet's most common
-CLUB_WORDS = {"W1": "a driver", "W3": "a 3-wood", **{f"I{n}": f"a {n}-iron" for n in range(4, 10)}}
+DEFAULT_CLUB: Club = "driver"  # when the golfer does not say: CaddieSet's most common club
+# Our club names -> CaddieSet's.
+CLUB_CODES: dict[str, str] = {"driver": "W1", "3-wood": "W3", **{f"{n}-iron": f"I{n}" for n in range(4, 10)}}
+# More of the features than this outside the 1st-99th percentiles of CaddieSet's swings: the posture
+# is not one the model has seen.
+MAX_OUT_OF_RANGE = 0.25
 MAX_DATA_ADVICE = 3
 # A change the model predicts below this is within its noise: no advice.
 MIN_CARRY_GAIN_M = 2.0
@@ -129,6 +133,12 @@ class BallFlightModel:
         model, club_only = self.carry_errors(view)
         return model <= club_only * (1 - MIN_CV_GAIN)
 
+    def driving_features(
+        self, view: StandardView, features: dict[str, float | None]
+    ) -> dict[str, float | None]:
+        """The view's most important features (by the ensemble's impurity decrease) of these."""
+        return {name: features.get(name) for name in self.card["views"][view]["driving"]}
+
     def features(self, view: StandardView) -> list[str]:
         return self.card["views"][view]["features"]
 
@@ -146,13 +156,11 @@ class BallFlightModel:
     def row(self, view: StandardView, features: dict[str, float | None]) -> np.ndarray:
         return np.array([[np.nan if features.get(f) is None else features[f] for f in self.features(view)]])
 
-    def predict(
-        self, view: StandardView, features: dict[str, float | None], club: str = DEFAULT_CLUB
-    ) -> Flight:
+    def predict(self, view: StandardView, features: dict[str, float | None], club: str = "W1") -> Flight:
         return Flight.of(self.predict_rows(view, self.row(view, features), club)[0])
 
     def advice(
-        self, view: StandardView, features: dict[str, float | None], club: str = DEFAULT_CLUB
+        self, view: StandardView, features: dict[str, float | None], club: str = "W1"
     ) -> list[BallFlightAdvice]:
         """Up to three single-feature changes, toward the quantiles CaddieSet's straight, long swings
         of this club reach, with the largest predicted carry gain (at least MIN_CARRY_GAIN_M) that
@@ -204,26 +212,49 @@ class BallFlightModel:
         )
 
 
+def out_of_range(model: BallFlightModel, view: StandardView, features: dict[str, float | None]) -> float:
+    """Share of the measured features outside the 1st-99th percentiles of CaddieSet's swings."""
+    bounds = model.card["views"][view]["bounds"]
+    measured = [(f, features[f]) for f in model.features(view) if features.get(f) is not None]
+    outside = sum(not bounds[f][0] <= value <= bounds[f][1] for f, value in measured)  # type: ignore[operator]
+    return outside / len(measured) if measured else 1.0
+
+
 def ball_flight(
     keypoints: np.ndarray,
     positions: tuple[float, ...],
     view: StandardView,
-    club: str = DEFAULT_CLUB,
+    camera: View,
+    club: Club = DEFAULT_CLUB,
     model: BallFlightModel | None = None,
 ) -> BallFlight:
-    """The ball flight one right-handed swing's posture predicts, and the data's advice where the
-    data supports any."""
+    """The ball flight one right-handed swing's posture predicts, measured from `view` (the camera
+    itself was classified `camera`), and the data's advice where the data supports any."""
     model = model or BallFlightModel.shipped()
+    code = CLUB_CODES[club]
     features = caddieset_features(keypoints, positions, view)
-    flight = model.predict(view, features, club)
-    supported = model.supported(view)
+    flight = model.predict(view, features, code)
+    errors = model.card["views"][view]["cross_validation"]["forest"]
     error, club_only = model.carry_errors(view)
+    outside = out_of_range(model, view, features)
+    domain_note = None
+    if camera == "other":
+        domain_note = (
+            "The camera is between face on and down the line: CaddieSet filmed only those two views, so "
+            "the model does not know this angle."
+        )
+    elif outside > MAX_OUT_OF_RANGE:
+        domain_note = (
+            f"{outside:.0%} of the posture features lie outside the range of CaddieSet's swings: the "
+            "model has not seen a posture like this."
+        )
+    supported = model.supported(view) and domain_note is None
     if supported:
         note = (
-            f"Predicted for {CLUB_WORDS[club]} from CaddieSet's {view} swings; carry is predicted within "
+            f"Predicted for a {club} from CaddieSet's {view} swings; carry is predicted within "
             f"{error:.0f} m on golfers the model never saw (the club alone: {club_only:.0f} m)."
         )
-        advice = model.advice(view, features, club)
+        advice = model.advice(view, features, code)
     else:
         note = (
             f"From {view}, posture predicts carry no better than the club alone on golfers the model "
@@ -234,12 +265,20 @@ def ball_flight(
     return BallFlight(
         model=model.name,
         club=club,
-        carry_m=flight.carry_m,
-        distance_m=flight.distance_m,
+        carry=flight.carry_m,
+        distance=flight.distance_m,
         direction_deg=flight.direction_deg,
         side_spin_rpm=flight.side_spin_rpm,
         spin_axis_deg=flight.spin_axis_deg,
         curve=flight.curve,  # type: ignore[arg-type]
+        uncertainty=FlightUncertainty(
+            carry=errors["Carry_mae"],
+            distance=errors["Distance_mae"],
+            direction_deg=errors["DirectionAngle_mae"],
+            spin_axis_deg=errors["SpinAxis_mae"],
+        ),
+        in_domain=domain_note is None,
+        domain_note=domain_note,
         supported=supported,
         note=note,
         features=features,

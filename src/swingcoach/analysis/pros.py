@@ -22,12 +22,12 @@ from swingcoach.analysis.body import chest, pelvis, pose_at
 from swingcoach.analysis.metrics import StandardView
 from swingcoach.geometry import joint_angle
 from swingcoach.pose.skeleton import K
-from swingcoach.schemas import MetricResult, PoseDifference, ProComparison
+from swingcoach.schemas import Club, MetricResult, PoseDifference, ProComparison
 from swingcoach.swing.events import EVENT_NAMES
 
 PRO_FILE = Path(__file__).with_name("pro_swings.json")
-# CaddieSet's clubs -> GolfDB's club groups.
-CLUB_GROUPS = {"W1": "driver", "W3": "fairway", **{f"I{n}": "iron" for n in range(4, 10)}}
+# Our clubs -> GolfDB's club groups.
+CLUB_GROUPS = {"driver": "driver", "3-wood": "fairway", **{f"{n}-iron": "iron" for n in range(4, 10)}}
 MIN_SAME_CLUB = 15  # fewer tour swings of the club than this: all clubs of the view
 MIN_FOR_PERCENTILE = 5
 MAX_DIFFERENCES = 3
@@ -137,7 +137,7 @@ class ProReference:
         data = json.loads(path.read_text())
         return cls(name=data["name"], views=data["views"])
 
-    def group(self, view: StandardView, club: str) -> tuple[list[dict[str, Any]], str]:
+    def group(self, view: StandardView, club: Club) -> tuple[list[dict[str, Any]], str]:
         swings = self.views.get(view, [])
         group = CLUB_GROUPS.get(club, "driver")
         same = [s for s in swings if s["club"] == group]
@@ -167,7 +167,7 @@ def compare(
     keypoints: np.ndarray,
     positions: tuple[float, ...],
     view: StandardView,
-    club: str,
+    club: Club,
     reference: ProReference | None = None,
 ) -> ProComparison | None:
     """None when the reference holds no tour swing of the view."""

@@ -17,6 +17,7 @@ from swingcoach.analysis.score import advise, overall_score, score_metrics
 from swingcoach.pose.base import PoseSequence
 from swingcoach.pose.skeleton import mirror_keypoints
 from swingcoach.schemas import (
+    Club,
     EventFrames,
     Handedness,
     PhaseSpan,
@@ -102,6 +103,7 @@ def analyze_swing(
     events_from: int = 0,
     checks: FrameChecks | None = None,
     pros: ProReference | None = None,
+    club: Club = DEFAULT_CLUB,
 ) -> SwingAnalysis:
     """Analyse one swing (the sequence holds one swing, with some lead-in and follow-out).
 
@@ -109,7 +111,8 @@ def analyze_swing(
     (benchmarks pass another source to compare them). `events_from`: the row the event detector's
     window starts at (a file's cut holds more lead-in than the live cut the detector is used to).
     `checks`: the frame checks of `sequence` when the caller ran them already (the server's gate).
-    `pros`: the tour swings to compare with (the shipped ones by default)."""
+    `pros`: the tour swings to compare with (the shipped ones by default). `club`: the golfer's, for
+    the ball flight and the comparison (a driver when not said)."""
     world = shipped_lifter().lift(sequence) if world is None else world
     orientation = orient(sequence, world, handedness)
     left = orientation.handedness == "left"
@@ -161,10 +164,12 @@ def analyze_swing(
         warnings=warnings_for(orientation, timing, quality),
         advice=advise(results) if score is not None else [],
         ball_flight=(
-            ball_flight(body.keypoints, events.positions, view, DEFAULT_CLUB) if quality.acceptable else None
+            ball_flight(body.keypoints, events.positions, view, orientation.view, club)
+            if quality.acceptable
+            else None
         ),
         comparison=(
-            compare(results, body.keypoints, events.positions, view, DEFAULT_CLUB, pros)
+            compare(results, body.keypoints, events.positions, view, club, pros)
             if quality.acceptable
             else None
         ),

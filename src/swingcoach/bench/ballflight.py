@@ -35,4 +35,53 @@ def run_ballflight_bench(data: Path) -> dict[str, Any]:
             "supported": shipped.supported(view),
             "ranges": feature_ranges(rows, list(FEATURES[view])),
         }
-    return {"name": shipped.name, "settings": shipped.card["settings"], "views": views}
+    return {**pooled(views), "name": shipped.name, "settings": shipped.card["settings"], "views": views}
+
+
+PAPER = {
+    "found": False,
+    "note": (
+        "CaddieSet's paper (Jung et al., CVPRW 2025, arXiv 2508.20491) reports benchmarks on its own split; "
+        "its tables could not be retrieved on this machine (no internet, the stored copy holds only the "
+        "abstract), so no figure of it is quoted or compared."
+    ),
+}
+
+
+def pooled(views: dict[str, Any]) -> dict[str, Any]:
+    """Both views' leave-one-golfer-out figures, weighted by their swings."""
+    total = sum(v["cross_validation"]["swings"] for v in views.values())
+
+    def mean(model: str, key: str) -> float:
+        return round(
+            sum(v["cross_validation"][model][key] * v["cross_validation"]["swings"] for v in views.values())
+            / total,
+            3,
+        )
+
+    def figures(model: str) -> dict[str, float]:
+        return {
+            "carry_mae": mean(model, "Carry_mae"),
+            "distance_mae": mean(model, "Distance_mae"),
+            "direction_mae_deg": mean(model, "DirectionAngle_mae"),
+            "side_spin_mae_rpm": mean(model, "SpinSide_mae"),
+            "curve_accuracy": mean(model, "curve_accuracy"),
+            "direction_sign_accuracy": mean(model, "direction_sign_accuracy"),
+        }
+
+    majority = sum(
+        v["cross_validation"]["majority_curve_accuracy"] * v["cross_validation"]["swings"]
+        for v in views.values()
+    )
+    return {
+        "protocol": "leave-one-golfer-out",
+        "unit": "m (CaddieSet's carry and distance), degrees, rpm",
+        "swings": total,
+        **figures("forest"),
+        "baselines": {
+            "club_mean": figures("club_mean"),
+            "linear": figures("linear"),
+            "majority_curve": {"curve_accuracy": round(majority / total, 3)},
+        },
+        "paper": PAPER,
+    }

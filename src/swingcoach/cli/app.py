@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 from rich.console import Console
@@ -23,6 +23,7 @@ from swingcoach.cli.posture import posture_app
 from swingcoach.cli.serve import serve
 from swingcoach.cli.train import train_app
 from swingcoach.errors import SwingcoachError
+from swingcoach.schemas import Club
 
 app = typer.Typer(
     name="swingcoach",
@@ -44,6 +45,9 @@ class HandednessChoice(StrEnum):
     auto = "auto"
     right = "right"
     left = "left"
+
+
+ClubChoice = StrEnum("ClubChoice", {club: club for club in get_args(Club)})
 
 
 @contextmanager
@@ -93,6 +97,9 @@ def analyze(
     handedness: Annotated[
         HandednessChoice, typer.Option(help="Override the detected handedness.")
     ] = HandednessChoice.auto,
+    club: Annotated[
+        ClubChoice, typer.Option(help="The club swung: for the ball flight and the tour comparison.")
+    ] = ClubChoice.driver,
     threads: Annotated[int, typer.Option(min=1, max=16, help="Inference threads.")] = 2,
     sport: Annotated[SportChoice, typer.Option(help="golf (swings), yoga (held poses) or exercise.")] = (
         SportChoice.golf
@@ -117,7 +124,9 @@ def analyze(
             total = probe.info.frame_count
         chosen = None if handedness == "auto" else handedness.value
         with progress_bar("pose", total) as tick:
-            sequence, info, analyses = analyze_video(video, pose_backend, detector, chosen, tick)
+            sequence, info, analyses = analyze_video(
+                video, pose_backend, detector, chosen, tick, club=club.value
+            )
         models = model_versions(pose_backend.version, detector)
         with progress_bar("report", len(sequence)) as tick:
             report = write_report_folder(out_dir, info, sequence, analyses, models, tick)

@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 import numpy as np
 
+from swingcoach.analysis.ballflight import BallFlightModel
 from swingcoach.analysis.body import shipped_lifter
 from swingcoach.analysis.quality import FrameChecks, frame_checks
 from swingcoach.analysis.score import ADVICE_BELOW_SCORE
@@ -65,6 +66,20 @@ def video_swing_id(upload_swing_id: uuid.UUID, index: int) -> uuid.UUID:
     return upload_swing_id if index == 0 else uuid.uuid5(upload_swing_id, f"swing-{index}")
 
 
+def flight_summary(report: SwingReport) -> dict[str, float]:
+    """The predicted flight and the model's most important features, as statistics follow them."""
+    flight, view = report.ball_flight, report.measured_as
+    if flight is None or not flight.in_domain or view is None:
+        return {}
+    driving = BallFlightModel.shipped().driving_features(view, flight.features)
+    return {
+        "carry": flight.carry,
+        "direction_deg": flight.direction_deg,
+        "spin_axis_deg": flight.spin_axis_deg,
+        **{name: value for name, value in driving.items() if value is not None},
+    }
+
+
 def swing_summary(report: SwingReport) -> dict[str, Any]:
     """The columns statistics and recommendations read, so they never parse whole reports."""
     tempo = report.metrics.get("tempo_ratio")
@@ -77,6 +92,7 @@ def swing_summary(report: SwingReport) -> dict[str, Any]:
             for name, m in report.metrics.items()
             if m.status in ("low", "high") and m.score is not None and m.score < ADVICE_BELOW_SCORE
         ],
+        "flight": flight_summary(report),
     }
 
 
@@ -152,7 +168,9 @@ class Analyzer:
         started = time.perf_counter()  # the analysis itself, not the wait for its turn
         sequence = payload.to_sequence()
         checks = check_person(sequence)
-        analysis = analyze_swing(sequence, self.detector, handedness=payload.handedness, checks=checks)
+        analysis = analyze_swing(
+            sequence, self.detector, handedness=payload.handedness, checks=checks, club=payload.club
+        )
         ANALYSIS_SECONDS.observe(time.perf_counter() - started)
         return analysis.report, model_versions(payload.models.pose, self.detector)
 

@@ -130,6 +130,8 @@ class Swing(Base):
     tempo_ratio: Mapped[float | None]
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)  # name -> value, for statistics
     faults: Mapped[list[str]] = mapped_column(default=list)  # "metric:low|high", for statistics
+    # predicted flight and its driving features (name -> value), for statistics
+    flight: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     favorite: Mapped[bool] = mapped_column(default=False)
     keep: Mapped[bool] = mapped_column(default=False)

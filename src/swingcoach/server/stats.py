@@ -1,5 +1,6 @@
-"""A golfer's statistics over the last day, week or month: score, tempo, every metric and the most
-frequent faults, for the whole period and bucketed (hours for a day, days for a week or month)."""
+"""A golfer's statistics over the last day, week or month: score, tempo, every metric, the most
+frequent faults and the predicted ball flight with the features that drive it, for the whole period
+and bucketed (hours for a day, days for a week or month)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class SwingPoint:
     tempo_ratio: float | None
     metrics: dict[str, float]
     faults: list[str]
+    flight: dict[str, float]
 
 
 def fault_label(fault: str) -> str:
@@ -67,13 +69,15 @@ def _summary(points: list[SwingPoint], top: int) -> dict[str, Any]:
         "score_best": max(scores) if scores else None,
         "tempo_ratio_mean": _mean([p.tempo_ratio for p in points if p.tempo_ratio is not None]),
         "top_faults": _top_faults(points, top) if points else [],
+        "flight": _means([p.flight for p in points]),
     }
 
 
-def _metric_means(points: list[SwingPoint]) -> dict[str, float]:
+def _means(dicts: list[dict[str, float]]) -> dict[str, float]:
+    """Per name, the mean over the dicts that hold it."""
     values: dict[str, list[float]] = {}
-    for point in points:
-        for name, value in point.metrics.items():
+    for d in dicts:
+        for name, value in d.items():
             values.setdefault(name, []).append(value)
     return {name: round(fmean(v), 3) for name, v in values.items()}
 
@@ -94,7 +98,8 @@ def bucket_edges(stats_range: StatsRange, now: datetime, tz: ZoneInfo) -> list[d
 
 
 def load_points(session: Session, user_id: uuid.UUID, start: datetime, end: datetime) -> list[SwingPoint]:
-    query = select(Swing.swung_at, Swing.score, Swing.tempo_ratio, Swing.metrics, Swing.faults).where(
+    columns = (Swing.swung_at, Swing.score, Swing.tempo_ratio, Swing.metrics, Swing.faults, Swing.flight)
+    query = select(*columns).where(
         Swing.user_id == user_id,
         Swing.status == SwingStatus.done,
         Swing.swung_at >= start,
@@ -112,13 +117,15 @@ def compute_stats(
     for start, end in itertools.pairwise(edges):
         inside = [p for p in points if start <= p.swung_at < end]
         summary = _summary(inside, top=BUCKET_TOP_FAULTS)
-        buckets.append(StatsBucket(start=start, end=end, metrics=_metric_means(inside), **summary))
+        buckets.append(
+            StatsBucket(start=start, end=end, metrics=_means([p.metrics for p in inside]), **summary)
+        )
     references = load_references().metrics
     metrics = {
         name: MetricStat(
             label=references[name].label, unit=references[name].unit, range=references[name].range, mean=mean
         )
-        for name, mean in _metric_means(points).items()
+        for name, mean in _means([p.metrics for p in points]).items()
         if name in references
     }
     return Stats(

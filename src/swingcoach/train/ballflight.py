@@ -49,6 +49,7 @@ QUARTILES = (0.25, 0.5, 0.75)
 STRAIGHT_AXIS_DEG = 5.0
 SEED = 0
 EXAMPLES = 4
+DRIVING_FEATURES = 5
 
 
 @dataclass(frozen=True)
@@ -168,11 +169,21 @@ def figures(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
         f"{t}_mae": round(float(np.mean(np.abs(predicted[:, i] - truth[:, i]))), 3)
         for i, t in enumerate(TARGETS)
     }
-    axis = TARGETS.index("SpinAxis")
+    axis, direction = TARGETS.index("SpinAxis"), TARGETS.index("DirectionAngle")
+    out["direction_sign_accuracy"] = round(
+        float(np.mean(np.sign(predicted[:, direction]) == np.sign(truth[:, direction]))), 3
+    )
     out["curve_accuracy"] = round(
         float(np.mean(curve_class(predicted[:, axis]) == curve_class(truth[:, axis]))), 3
     )
     return out
+
+
+def confusion(truth: np.ndarray, predicted: np.ndarray) -> list[list[int]]:
+    """Rows: the true curve class, columns: the predicted (CURVE_NAMES order)."""
+    matrix = np.zeros((len(CURVE_NAMES), len(CURVE_NAMES)), dtype=np.int64)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix.tolist()
 
 
 def cross_validate(frame: pd.DataFrame, features: list[str], settings: ForestSettings) -> dict[str, Any]:
@@ -192,7 +203,10 @@ def cross_validate(frame: pd.DataFrame, features: list[str], settings: ForestSet
         majority[test_rows] = np.bincount(
             curve_class(truth[train_rows, axis]), minlength=len(CURVE_NAMES)
         ).argmax()
-    result = {name: figures(truth, p) for name, p in predicted.items()}
+    result: dict[str, Any] = {name: figures(truth, p) for name, p in predicted.items()}
+    result["forest_curve_confusion"] = confusion(
+        curve_class(truth[:, axis]), curve_class(predicted["forest"][:, axis])
+    )
     result["majority_curve_accuracy"] = round(float(np.mean(majority == curve_class(truth[:, axis]))), 3)
     result["swings"], result["golfers"] = len(frame), len(np.unique(golfers))
     return result
@@ -237,6 +251,12 @@ def feature_ranges(frame: pd.DataFrame, features: list[str]) -> dict[str, Any]:
     return out
 
 
+def driving(model: Pipeline, features: list[str], count: int = DRIVING_FEATURES) -> list[str]:
+    """The features the ensemble splits on most (mean impurity decrease over its outputs)."""
+    importance = model[-1].feature_importances_[: len(features)]
+    return [features[i] for i in np.argsort(-importance)[:count]]
+
+
 def export_onnx(model: Pipeline, inputs: int, path: Path) -> None:
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
@@ -278,6 +298,8 @@ def train_ballflight(
             "club_means": means,
             "residual_scale": [float(s) for s in scale],
             "better_swings": better_swing_ranges(rows, features),
+            "bounds": {f: quantiles(rows[f], (0.01, 0.99)) for f in features},
+            "driving": driving(model, features),
             "cross_validation": cv,
             "feature_agreement": agreement[view],
             # CaddieSet swings with the fitted model's predictions: the shipped ONNX must reproduce them.

@@ -267,6 +267,11 @@ class PeriodSummary(BaseModel):
     score_mean: float | None
     score_best: float | None
     tempo_ratio_mean: float | None
+    flight: dict[str, float] = Field(
+        default_factory=dict,
+        description="Mean predicted carry (m), direction and spin axis (°), and of the CaddieSet features "
+        "that drive the prediction most, over the swings with a flight in the model's domain.",
+    )
 
 
 class StatsBucket(PeriodSummary):

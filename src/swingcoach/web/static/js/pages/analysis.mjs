@@ -105,8 +105,9 @@ function ballFlight() {
   $("flight-card").hidden = !flight;
   if (!flight) return;
   const sign = (v) => (v > 0 ? "+" : "") + v.toFixed(1);
-  $("flight").textContent = `${Math.round(flight.carry_m)} m carry, ${Math.round(flight.distance_m)} m total, direction ${sign(flight.direction_deg)}°, spin axis ${sign(flight.spin_axis_deg)}°: ${flight.curve}.`;
-  $("flight-note").textContent = flight.note;
+  const u = flight.uncertainty;
+  $("flight").textContent = `With a ${flight.club}: ${Math.round(flight.carry)} ± ${Math.round(u.carry)} m carry, ${Math.round(flight.distance)} m total, direction ${sign(flight.direction_deg)} ± ${u.direction_deg.toFixed(1)}°, spin axis ${sign(flight.spin_axis_deg)}°: ${flight.curve} (± is the mean error on golfers the model never saw).`;
+  $("flight-note").textContent = flight.domain_note ? `${flight.domain_note} ${flight.note}` : flight.note;
   $("flight-advice").replaceChildren(...flight.advice.map((a) => el("li", {}, a.text)));
 }
 
