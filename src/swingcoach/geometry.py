@@ -29,6 +29,13 @@ def tilt_from_vertical(bottom: np.ndarray, top: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(-d[1] / max(float(np.linalg.norm(d)), 1e-9), -1.0, 1.0))))
 
 
+def image_line_tilt(lead: np.ndarray, trail: np.ndarray, eps: float = 1e-9) -> float:
+    """A body line's angle from horizontal in the image (y down), trail point lower positive, either
+    way the line points."""
+    d = trail - lead
+    return float(np.degrees(np.arctan2(d[1], abs(d[0]) + eps)))
+
+
 def angle_in_plane(v: np.ndarray, reference: np.ndarray, toward: np.ndarray) -> float:
     """Signed angle (degrees) of `v` from `reference` in the plane of `reference` and `toward` (both
     unit, orthogonal), positive toward `toward`. 2D or 3D."""

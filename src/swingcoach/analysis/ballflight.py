@@ -7,7 +7,6 @@ the same club and view are, and the predicted change of the ball's flight.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import onnxruntime as ort
 from swingcoach.analysis.caddieset import caddieset_features, split_name
 from swingcoach.analysis.metrics import StandardView
 from swingcoach.schemas import BallFlight, BallFlightAdvice, Club, FlightUncertainty, View
+from swingcoach.swing.events import EVENT_NAMES, EVENT_WORDS
 
 MODEL_DIR = Path(__file__).with_name("models")
 BALLFLIGHT_CARD = "ballflight.json"
@@ -39,10 +39,6 @@ MIN_CARRY_GAIN_M = 2.0
 # The model speaks for a view only when, left one golfer out, it predicts carry at least this much
 # better than the club's mean carry alone; otherwise the hand-written rules advise alone.
 MIN_CV_GAIN = 0.03
-EVENT_WORDS = (
-    "at address", "at takeaway", "at mid-backswing", "at the top", "at mid-downswing", "at impact",
-    "at mid-follow-through", "at the finish",
-)  # fmt: skip
 # The CaddieSet features that match one of our metrics: advice links to that metric's drills.
 FEATURE_METRICS: dict[str, tuple[str, str]] = {
     # name: (metric of references.toml, its fault when the feature should go up)
@@ -82,23 +78,6 @@ FEATURE_WORDS = {
 def curve_class(spin_axis: np.ndarray) -> np.ndarray:
     """Index into CURVE_NAMES for each spin axis (degrees)."""
     return np.digitize(np.asarray(spin_axis, dtype=np.float64), CURVE_EDGES_DEG)
-
-
-@dataclass(frozen=True)
-class Flight:
-    carry_m: float
-    distance_m: float
-    direction_deg: float
-    side_spin_rpm: float
-    spin_axis_deg: float
-
-    @property
-    def curve(self) -> str:
-        return CURVE_NAMES[int(curve_class(np.array([self.spin_axis_deg]))[0])]
-
-    @classmethod
-    def of(cls, row: np.ndarray) -> Flight:
-        return cls(*(round(float(v), 1) for v in row))
 
 
 class BallFlightModel:
@@ -156,8 +135,9 @@ class BallFlightModel:
     def row(self, view: StandardView, features: dict[str, float | None]) -> np.ndarray:
         return np.array([[np.nan if features.get(f) is None else features[f] for f in self.features(view)]])
 
-    def predict(self, view: StandardView, features: dict[str, float | None], club: str = "W1") -> Flight:
-        return Flight.of(self.predict_rows(view, self.row(view, features), club)[0])
+    def predict(self, view: StandardView, features: dict[str, float | None], club: str = "W1") -> np.ndarray:
+        """The outcomes (TARGETS order) of one swing's features."""
+        return self.predict_rows(view, self.row(view, features), club)[0]
 
     def advice(
         self, view: StandardView, features: dict[str, float | None], club: str = "W1"
@@ -197,8 +177,9 @@ class BallFlightModel:
         fault = None
         if metric is not None and fault_up is not None:
             fault = f"{metric}:{fault_up if target > value else ('high' if fault_up == 'low' else 'low')}"
+        when = EVENT_WORDS[EVENT_NAMES[event]].capitalize()
         text = (
-            f"{EVENT_WORDS[event].capitalize()}, {FEATURE_WORDS[name]} is {value:.2f}; CaddieSet swings of "
+            f"{when}, {FEATURE_WORDS[name]} is {value:.2f}; CaddieSet swings of "
             f"this club that fly straight and long reach {target:.2f}. Moving it there goes with about "
             f"{gain:.0f} m more carry in the model."
         )
@@ -233,7 +214,9 @@ def ball_flight(
     model = model or BallFlightModel.shipped()
     code = CLUB_CODES[club]
     features = caddieset_features(keypoints, positions, view)
-    flight = model.predict(view, features, code)
+    carry, distance, direction, side_spin, spin_axis = (
+        round(float(v), 1) for v in model.predict(view, features, code)
+    )
     errors = model.card["views"][view]["cross_validation"]["forest"]
     error, club_only = model.carry_errors(view)
     outside = out_of_range(model, view, features)
@@ -249,28 +232,31 @@ def ball_flight(
             "model has not seen a posture like this."
         )
     supported = model.supported(view) and domain_note is None
-    if supported:
-        note = (
-            f"Predicted for a {club} from CaddieSet's {view} swings; carry is predicted within "
-            f"{error:.0f} m on golfers the model never saw (the club alone: {club_only:.0f} m)."
-        )
-        advice = model.advice(view, features, code)
-    else:
+    advice = model.advice(view, features, code) if supported else []
+    if not model.supported(view):
         note = (
             f"From {view}, posture predicts carry no better than the club alone on golfers the model "
             f"never saw ({error:.1f} m against {club_only:.1f} m): no advice from data; the advice "
             "above comes from coaching rules."
         )
-        advice = []
+    elif domain_note is not None:
+        note = (
+            "Outside what the model knows: no advice from data; the advice above comes from coaching rules."
+        )
+    else:
+        note = (
+            f"Predicted for a {club} from CaddieSet's {view} swings; carry is predicted within "
+            f"{error:.0f} m on golfers the model never saw (the club alone: {club_only:.0f} m)."
+        )
     return BallFlight(
         model=model.name,
         club=club,
-        carry=flight.carry_m,
-        distance=flight.distance_m,
-        direction_deg=flight.direction_deg,
-        side_spin_rpm=flight.side_spin_rpm,
-        spin_axis_deg=flight.spin_axis_deg,
-        curve=flight.curve,  # type: ignore[arg-type]
+        carry=carry,
+        distance=distance,
+        direction_deg=direction,
+        side_spin_rpm=side_spin,
+        spin_axis_deg=spin_axis,
+        curve=CURVE_NAMES[int(curve_class(np.array([spin_axis]))[0])],  # type: ignore[arg-type]
         uncertainty=FlightUncertainty(
             carry=errors["Carry_mae"],
             distance=errors["Distance_mae"],

@@ -20,7 +20,7 @@ import numpy as np
 
 from swingcoach.analysis.body import chest, pelvis, pose_at
 from swingcoach.analysis.metrics import StandardView
-from swingcoach.geometry import joint_angle
+from swingcoach.geometry import image_line_tilt, joint_angle
 from swingcoach.pose.skeleton import K
 
 CADDIESET_VIEWS: dict[StandardView, str] = {"face-on": "FACEON", "down-the-line": "DTL"}
@@ -66,9 +66,7 @@ def _ratio(value: float, width: float) -> float | None:
 
 
 def _line_angle(p: np.ndarray, lead: int, trail: int) -> float:
-    """The lead-to-trail line's angle from horizontal in the image, trail point lower positive."""
-    d = p[trail] - p[lead]
-    return float(np.degrees(np.arctan2(d[1], abs(d[0]) + MIN_WIDTH_PX)))
+    return image_line_tilt(p[lead], p[trail], MIN_WIDTH_PX)
 
 
 def _head(p: np.ndarray) -> np.ndarray:

@@ -20,10 +20,10 @@ import numpy as np
 
 from swingcoach.analysis.body import chest, pelvis, pose_at
 from swingcoach.analysis.metrics import StandardView
-from swingcoach.geometry import joint_angle
+from swingcoach.geometry import image_line_tilt, joint_angle
 from swingcoach.pose.skeleton import K
 from swingcoach.schemas import Club, MetricResult, PoseDifference, ProComparison
-from swingcoach.swing.events import EVENT_NAMES
+from swingcoach.swing.events import EVENT_NAMES, EVENT_WORDS
 
 PRO_FILE = Path(__file__).with_name("pro_swings.json")
 # Our clubs -> GolfDB's club groups.
@@ -35,16 +35,6 @@ MAX_DIFFERENCES = 3
 # noise, not a tour swing's variety.
 MIN_SPREAD_DEG = 4.0
 NO_DIFFERENCE_DEG = 0.5
-EVENT_WORDS = {
-    "address": "at address",
-    "toe_up": "at takeaway",
-    "mid_backswing": "at mid-backswing",
-    "top": "at the top",
-    "mid_downswing": "at mid-downswing",
-    "impact": "at impact",
-    "mid_follow_through": "at mid-follow-through",
-    "finish": "at the finish",
-}
 
 PoseAngle = Callable[[np.ndarray], float]
 
@@ -60,11 +50,7 @@ def _spine(p: np.ndarray) -> float:
 
 
 def _tilt(lead: int, trail: int) -> PoseAngle:
-    def angle(p: np.ndarray) -> float:
-        d = p[trail] - p[lead]
-        return float(np.degrees(np.arctan2(d[1], abs(d[0]) + 1e-9)))
-
-    return angle
+    return lambda p: image_line_tilt(p[lead], p[trail])
 
 
 STRAIGHTER = ("straighter", "more bent")

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from swingcoach.swing.events.base import (
     EVENT_NAMES,
+    EVENT_WORDS,
     PHASE_END_EVENTS,
     PHASE_NAMES,
     EventDetector,
@@ -38,6 +39,7 @@ def create_event_detector(name: str | None = None) -> EventDetector:
 __all__ = [
     "DEFAULT_DETECTOR",
     "EVENT_NAMES",
+    "EVENT_WORDS",
     "PHASE_END_EVENTS",
     "PHASE_NAMES",
     "EventDetector",

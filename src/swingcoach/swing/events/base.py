@@ -19,6 +19,17 @@ EVENT_NAMES = (
     "mid_follow_through",
     "finish",
 )
+# How advice names each event ("at the top, your ...").
+EVENT_WORDS = {
+    "address": "at address",
+    "toe_up": "at takeaway",
+    "mid_backswing": "at mid-backswing",
+    "top": "at the top",
+    "mid_downswing": "at mid-downswing",
+    "impact": "at impact",
+    "mid_follow_through": "at mid-follow-through",
+    "finish": "at the finish",
+}
 
 # The five coarse phases of the phone-swing labels, and the event that ends each one:
 # Setup ..address] Takeaway ..toe_up] Backswing ..top] Downswing ..impact] Follow-through to the end.
