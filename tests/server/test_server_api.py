@@ -394,6 +394,33 @@ def test_stats_and_recommendations_follow_the_stored_analyses(
     assert advice["items"], "the rushed swing has recurring faults, so something is recommended"
 
 
+def test_the_club_and_the_predicted_flight_reach_the_statistics(
+    service: Service, rushed_sequence: Any
+) -> None:
+    client, other = service.client(), service.client()
+    now = datetime.now(UTC)
+    carries = []
+    for club, minutes in (("driver", 5), ("7-iron", 3)):
+        payload = SwingPayload.from_sequence(
+            uuid.uuid4(), rushed_sequence, recorded_at=now - timedelta(minutes=minutes), club=club
+        )
+        response = client.post_swing(payload)
+        assert response.status_code == 201
+        flight = client.http.get(f"/v1/swings/{payload.swing_id}").json()["report"]["ball_flight"]
+        assert flight["club"] == club and flight["in_domain"]
+        carries.append(flight["carry"])
+    assert carries[1] < carries[0]  # a 7-iron flies shorter than a driver from the same posture
+    week = client.http.get("/v1/stats", params={"range": "week"}).json()
+    assert week["flight"]["carry"] == pytest.approx(np.mean(carries), abs=1e-3)
+    assert len(week["flight"]) > 3  # carry, direction, spin axis and the driving features
+    # Another golfer's statistics hold none of it; a club outside the list is refused.
+    assert other.http.get("/v1/stats", params={"range": "week"}).json()["flight"] == {}
+    body = json.loads(SwingPayload.from_sequence(uuid.uuid4(), rushed_sequence).model_dump_json())
+    for club in ("putter", "x" * 10_000, 7):
+        response = other.http.post("/v1/swings", json={**body, "club": club})
+        assert response.status_code == 422, club
+
+
 def test_models_health_readiness_and_metrics(service: Service, make_payload: MakePayload) -> None:
     models = httpx.get(f"{service.url}/v1/models").json()
     assert (
