@@ -8,7 +8,7 @@ RUN python -m venv /opt/venv
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN /opt/venv/bin/pip install .
+RUN /opt/venv/bin/pip install ".[server]"
 
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -35,9 +37,11 @@ def test_report_folder_is_complete(demo_report: Path) -> None:
         "report.html",
         "annotated.mp4",
         "poses.npz",
-        "swing1_events.png",
+        "swing1_events.jpg",
         "swing1_angles.png",
+        "swing1_pros.png",
     } <= names
+    assert not any(name.startswith(".") for name in names)  # the pose spool is gone
     assert not any(name.endswith(".partial") for name in names)
 
 
@@ -62,12 +66,26 @@ def test_annotated_video_has_every_frame(demo_report: Path) -> None:
         assert sum(1 for _ in video) == 264
 
 
-def test_html_report_is_self_contained(demo_report: Path) -> None:
+def test_html_report_works_offline_from_its_folder(demo_report: Path) -> None:
     html = (demo_report / "report.html").read_text()
     for name in EVENT_NAMES:
         assert name.replace("_", " ") in html
-    assert "data:image/png;base64," in html
     assert "http://" not in html and "https://" not in html  # nothing fetched: works offline
+    # Images are files beside the page (a session of many swings stays a small page), every one there.
+    sources = re.findall(r'src="([^"]+)"', html)
+    assert {"annotated.mp4", "swing1_events.jpg", "swing1_angles.png", "swing1_pros.png"} <= set(sources)
+    assert all((demo_report / source).is_file() for source in sources)
+    assert "data:image" not in html
+    # The session summary links to each swing's section.
+    assert 'id="summary"' in html and 'href="#swing-1"' in html and 'id="swing-1"' in html
+
+
+def test_poses_npz_holds_every_frame(demo_report: Path) -> None:
+    from swingcoach.pose.base import PoseSequence
+
+    poses = PoseSequence.load(demo_report / "poses.npz")
+    assert len(poses) == 264 and poses.world is not None
+    assert poses.valid.mean() > 0.9
 
 
 def run_failing(args: list[str]) -> tuple[int, str]:
@@ -75,11 +93,16 @@ def run_failing(args: list[str]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+# The progress lines printed when the output is not a terminal (as here), before any error.
+PROGRESS_LINE = re.compile(r"[\w ,]+: \d+(/\d+)? frames( \(\d+%\))?")
+
+
 def assert_clean_error(code: int, output: str, expected_code: int, words: str) -> None:
     assert code == expected_code, output
     assert words in output
     assert "Traceback" not in output
-    assert len(output.strip().splitlines()) == 1
+    lines = [line for line in output.strip().splitlines() if not PROGRESS_LINE.fullmatch(line)]
+    assert len(lines) == 1, output
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -150,3 +173,46 @@ def test_each_phone_swing_is_one_swing(tmp_path: Path, shared_data: Path, name: 
     assert result.exit_code == 0, result.output
     report = Report.model_validate_json((tmp_path / name / "report.json").read_text())
     assert len(report.swings) == 1
+
+
+def sideways(demo_video: Path, path: Path, turn: int) -> Path:
+    """The demo with its pixels turned (no rotation tag): the golfer lies on their side."""
+    code = {90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[turn]
+    with open_source(demo_video) as video:
+        frames = [cv2.rotate(frame.image, code) for frame in video]
+    return write_video(path, frames, fps=29.97)
+
+
+@pytest.mark.slow
+def test_a_sideways_video_is_turned_upright(tmp_path: Path, demo_video: Path) -> None:
+    """Turned 90 degrees clockwise, the golfer is found by turning it back (270 clockwise), and
+    the report and the command say so."""
+    video = sideways(demo_video, tmp_path / "sideways.mp4", 90)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(video), "--out", str(out), "--backend", "mediapipe-lite"])
+    assert result.exit_code == 0, result.output
+    report = Report.model_validate_json((out / "report.json").read_text())
+    assert report.source.turned == 270
+    assert "turned the picture 270° clockwise" in result.output
+    assert len(report.swings) == 1
+    assert abs(report.swings[0].events.impact - 142) <= 4
+    with open_source(out / "annotated.mp4") as annotated:  # the annotated video is upright
+        assert annotated.info.height > annotated.info.width
+
+
+@pytest.mark.slow
+def test_rotate_is_taken_as_given(tmp_path: Path, demo_video: Path) -> None:
+    video = sideways(demo_video, tmp_path / "sideways.mp4", 270)
+    out = tmp_path / "out"
+    args = ["analyze", str(video), "--out", str(out), "--backend", "mediapipe-lite", "--rotate", "90"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert Report.model_validate_json((out / "report.json").read_text()).source.turned == 90
+    # Told the wrong way, it does not second-guess: no swing, and the message says how it was turned.
+    code, output = run_failing([*args[:-1], "180", "--out", str(tmp_path / "wrong")])
+    assert code in (3, 4) and "Traceback" not in output
+
+
+def test_rotate_takes_quarter_turns_only(tmp_path: Path, demo_video: Path) -> None:
+    code, output = run_failing(["analyze", str(demo_video), "--rotate", "45", "--out", str(tmp_path / "o")])
+    assert code == 2 and "0, 90, 180 or 270" in output

@@ -199,6 +199,14 @@ def test_events_command_prints_json(tmp_path: Path, demo_poses: PoseSequence) ->
     assert abs(events[3] - DEMO_TOP) <= 3 and abs(events[5] - DEMO_IMPACT) <= 3
 
 
+def test_events_command_takes_the_detector_as_analyze_does(tmp_path: Path, demo_poses: PoseSequence) -> None:
+    path = _as_mediapipe_file(demo_poses, tmp_path / "demo.npz")
+    result = CliRunner().invoke(app, ["events", "--landmarks", str(path), "--events", "rules", "--json"])
+    assert result.exit_code == 0, result.output
+    rules = RuleEventDetector().detect(load_landmark_file(path, None))
+    assert json.loads(result.stdout)["events"] == list(rules.frames)
+
+
 def test_events_command_rejects_a_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.npz"
     np.savez(bad, landmarks=np.zeros((10, 17, 3)))

@@ -402,6 +402,11 @@ class SourceInfo(BaseModel):
     frame_count: int
     duration_s: float
     rotation: int = 0
+    turned: int = Field(
+        default=0,
+        description="degrees clockwise the picture was turned beyond the file's own rotation: by --rotate, "
+        "or chosen when no upright golfer was seen the file's way up",
+    )
 
 
 class Report(BaseModel):

@@ -1,10 +1,8 @@
-"""`swingcoach posture ...` (classify, count, add-class), `swingcoach train posture` and
-`swingcoach bench posture`: held poses (yoga) and movements (exercises)."""
+"""`swingcoach posture ...` (classify, count, add-class): held poses (yoga) and movements (exercises)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from swingcoach.cli import console, fail
+from swingcoach.cli import backend_help, fail
 from swingcoach.errors import InputError, SwingcoachError
 
 if TYPE_CHECKING:
@@ -49,7 +47,9 @@ def classify(
         Path, typer.Argument(help="Keypoint .npz (landmarks (T,33,4) or joints (T,13,3)), image or video.")
     ],
     model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
-    backend: Annotated[str, typer.Option(help="Pose backend for images and videos.")] = "mediapipe-full",
+    backend: Annotated[
+        str, typer.Option(help=backend_help("Pose backend for images and videos"))
+    ] = "mediapipe-full",
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"label": str, "confidence": float}.')
     ] = False,
@@ -84,7 +84,7 @@ def classify(
 @posture_app.command()
 def count(
     video: Annotated[Path, typer.Argument(help="Video, or a keypoint .npz.")],
-    backend: Annotated[str, typer.Option(help="Pose backend.")] = "mediapipe-full",
+    backend: Annotated[str, typer.Option(help=backend_help("Pose backend"))] = "mediapipe-full",
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"exercise": str, "repetitions": int}.')
     ] = False,
@@ -141,7 +141,9 @@ def add_class(
     out: Annotated[
         Path | None, typer.Option(help="Class bank to write (default: the model's own .json).")
     ] = None,
-    backend: Annotated[str, typer.Option(help="Pose backend for images and videos.")] = "mediapipe-full",
+    backend: Annotated[
+        str, typer.Option(help=backend_help("Pose backend for images and videos"))
+    ] = "mediapipe-full",
 ) -> None:
     """Teach a model a new class from labelled examples, without code or training."""
     from swingcoach.posture.classifier import PostureClassifier
@@ -157,61 +159,3 @@ def add_class(
         fail(error)
         return
     Console().print(f"{name}: {len(recordings)} examples; {len(classifier.bank.labels)} classes in {written}")
-
-
-def train_posture(
-    data: Annotated[Path, typer.Option(help="The posture data folder.")] = Path("../shared/data/posture"),
-    out: Annotated[Path, typer.Option(help="Folder for the models.")] = Path("src/swingcoach/posture/models"),
-    cache: Annotated[Path, typer.Option(help="Where the photos' poses are cached.")] = Path(".cache/posture"),
-    steps: Annotated[int, typer.Option(help="Training steps per model.")] = 2000,
-    seed: Annotated[int, typer.Option()] = 0,
-) -> None:
-    """Train the yoga, yoga-photos and exercise classifiers and fit the form-error limits."""
-    from swingcoach.train.posture import PostureTrainConfig, form_rules, train_posture_model
-    from swingcoach.train.posture_data import image_poses, load_exercises, load_form_rows, load_yoga_sequences
-
-    config = PostureTrainConfig(steps=steps, seed=seed)
-    out.mkdir(parents=True, exist_ok=True)
-    photos = [s for s in image_poses(data, cache) if (s.points == s.points).any()]
-    for name, kind, examples in (
-        ("yoga", "held", load_yoga_sequences(data)),
-        ("yoga-photos", "held", photos),
-        ("exercise", "movement", load_exercises(data)),
-    ):
-        for path in train_posture_model(kind, examples, out / name, config, console.print):
-            console.print(f"wrote {path}")
-    limits = out / "form.json"
-    limits.write_text(json.dumps({"rules": form_rules(load_form_rows(data))}, indent=1) + "\n")
-    console.print(f"wrote {limits}")
-
-
-def bench_posture(
-    data: Annotated[Path, typer.Option(help="The posture data folder.")] = Path("../shared/data/posture"),
-    cache: Annotated[Path, typer.Option(help="Where poses of photos and videos are cached.")] = Path(
-        ".cache/posture"
-    ),
-    steps: Annotated[int, typer.Option(help="Training steps per fold.")] = 2000,
-    folds: Annotated[int, typer.Option(min=2, max=10)] = 4,
-    live_video: Annotated[Path | None, typer.Option(help="Video for the live-speed figures.")] = Path(
-        "../shared/data/posture/repetition_videos/020_fitness.mp4"
-    ),
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Every posture figure against its goal: yoga (leave-person-out), photos end to end, exercises,
-    repetition counts on real videos, form errors and live speed. Retrains per fold (the 'train' extra)."""
-    from swingcoach.bench.posture import run_posture_bench
-
-    try:
-        bench = run_posture_bench(data, cache, steps, folds, live_video, console.print)
-    except (SwingcoachError, ValueError, OSError) as error:
-        fail(error)
-        return
-    if as_json:
-        print(json.dumps({"figures": [asdict(f) for f in bench.figures], "misses": bench.misses}, indent=2))
-        return
-    table = Table(title="posture")
-    for column in ("figure", "value", "goal", "met", "detail"):
-        table.add_column(column)
-    for f in bench.figures:
-        table.add_row(f.name, f"{f.value:g}", f.goal, "yes" if f.met else "no", f.detail)
-    Console().print(table)

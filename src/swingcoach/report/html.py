@@ -1,15 +1,18 @@
-"""report.html: one self-contained page (images inlined) that works offline."""
+"""report.html: one page that works offline, with its images and video beside it in the folder.
+
+Images are files, not inlined, so a 20-swing session stays a small page that opens fast on a phone:
+a session summary first (scores, recurring faults, a table linking to each swing), then one section
+per swing."""
 
 from __future__ import annotations
 
-import base64
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from swingcoach.analysis.reference import load_references
-from swingcoach.report.plots import pro_overlay
 from swingcoach.schemas import MetricResult, Report, SwingReport
 
 
@@ -37,12 +40,42 @@ def range_bar(metric: MetricResult, tolerance: float) -> Bar:
 
 
 @dataclass(frozen=True)
+class SwingFiles:
+    """The images of one swing in the report folder."""
+
+    strip: str
+    plot: str
+    overlay: str
+
+
+def swing_files(index: int) -> SwingFiles:
+    number = index + 1
+    return SwingFiles(f"swing{number}_events.jpg", f"swing{number}_angles.png", f"swing{number}_pros.png")
+
+
+@dataclass(frozen=True)
 class SwingPage:
     report: SwingReport
-    strip: str  # base64 PNG
-    plot: str
+    files: SwingFiles
     bars: dict[str, Bar]
-    overlay: str | None  # base64 PNG of the golfer over the tour swings, per event
+
+
+@dataclass(frozen=True)
+class Fault:
+    label: str
+    swings: list[int]  # numbers of the swings whose advice names it
+
+
+def recurring_faults(swings: list[SwingReport]) -> list[Fault]:
+    """The advice's metrics across the session, most frequent first."""
+    counts = Counter(item.metric for swing in swings for item in swing.advice)
+    return [
+        Fault(
+            label=next(s.metrics[metric].label for s in swings if metric in s.metrics),
+            swings=[s.index + 1 for s in swings if any(a.metric == metric for a in s.advice)],
+        )
+        for metric, _ in counts.most_common()
+    ]
 
 
 def tour_percentile(report: SwingReport, metric: str) -> str:
@@ -50,26 +83,27 @@ def tour_percentile(report: SwingReport, metric: str) -> str:
     return "" if value is None else f"{value:.0f}"
 
 
-def render_html(report: Report, strips: list[bytes], plots: list[bytes], source_name: str) -> str:
+def render_html(report: Report) -> str:
     references = load_references()
     swings = [
         SwingPage(
             report=swing,
-            strip=base64.b64encode(strip).decode(),
-            plot=base64.b64encode(plot).decode(),
+            files=swing_files(swing.index),
             bars={
                 name: range_bar(metric, references.metrics[name].tolerance)
                 for name, metric in swing.metrics.items()
                 if metric.value is not None
             },
-            overlay=base64.b64encode(pro_overlay(swing.comparison)).decode() if swing.comparison else None,
         )
-        for swing, strip, plot in zip(report.swings, strips, plots, strict=True)
+        for swing in report.swings
     ]
+    scores = [s.score for s in report.swings if s.score is not None]
     env = Environment(loader=PackageLoader("swingcoach.report", "templates"), autoescape=select_autoescape())
     return env.get_template("report.html.j2").render(
         report=report,
         swings=swings,
+        scores=scores,
+        faults=recurring_faults(report.swings),
         source_name=Path(report.source.path).name,
         definitions={name: m.definition for name, m in references.metrics.items()},
         percentile=tour_percentile,

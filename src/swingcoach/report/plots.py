@@ -21,24 +21,24 @@ from swingcoach.swing.events import EVENT_NAMES
 STRIP_HEIGHT = 260
 
 
-def event_strip(analysis: SwingAnalysis, frames: dict[tuple[int, str], np.ndarray]) -> np.ndarray:
-    """The 8 event frames side by side, cropped around the golfer, labelled."""
-    tiles = []
+def event_tile(image: np.ndarray, keypoints: np.ndarray | None) -> np.ndarray:
+    """One event's frame cropped around the golfer, STRIP_HEIGHT pixels high."""
+    if keypoints is not None and not np.isnan(keypoints[:, 0]).all():
+        image = person_crop(image, keypoints)
+    scale = STRIP_HEIGHT / image.shape[0]
+    size = (max(1, round(image.shape[1] * scale)), STRIP_HEIGHT)
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def event_strip(tiles: dict[str, np.ndarray]) -> np.ndarray:
+    """The 8 event tiles side by side, labelled (a blank tile for an event never decoded)."""
+    row = []
     for name in EVENT_NAMES:
-        image = frames.get((analysis.report.index, name))
-        source_frame = getattr(analysis.report.events, name)
-        row = int(np.searchsorted(analysis.sequence.frame_indices, source_frame))
-        if image is None:
-            image = np.zeros((STRIP_HEIGHT, STRIP_HEIGHT * 2 // 3, 3), dtype=np.uint8)
-        else:
-            image = person_crop(image, analysis.sequence.keypoints[min(row, len(analysis.sequence) - 1)])
-        scale = STRIP_HEIGHT / image.shape[0]
-        tile = cv2.resize(
-            image, (max(1, round(image.shape[1] * scale)), STRIP_HEIGHT), interpolation=cv2.INTER_AREA
-        )
+        tile = tiles.get(name)
+        tile = np.zeros((STRIP_HEIGHT, STRIP_HEIGHT * 2 // 3, 3), np.uint8) if tile is None else tile.copy()
         draw_label(tile, name.replace("_", " "), (6, 22), 0.9)
-        tiles.append(tile)
-    return np.hstack(tiles)
+        row.append(tile)
+    return np.hstack(row)
 
 
 def angle_plot(analysis: SwingAnalysis) -> bytes:
@@ -66,10 +66,10 @@ def angle_plot(analysis: SwingAnalysis) -> bytes:
     return buffer.getvalue()
 
 
-def png_bytes(image_bgr: np.ndarray) -> bytes:
-    ok, encoded = cv2.imencode(".png", image_bgr)
+def jpeg_bytes(image_bgr: np.ndarray, quality: int = 82) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
-        raise ValueError("could not encode image as PNG")
+        raise ValueError("could not encode image as JPEG")
     return encoded.tobytes()
 
 

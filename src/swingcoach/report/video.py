@@ -1,33 +1,37 @@
 """The annotated video: skeleton on every frame, the phase, event markers and a swing timeline.
 
-Rendering re-decodes the source frame by frame (nothing but keypoints is kept from the first pass)
-and collects the event frames for the report's event strip on the way.
+Rendering re-decodes the source frame by frame, with the poses read back in order from the spool;
+each swing's event strip is written as soon as its last event has been decoded, so nothing grows
+with the length of the session. The video is scaled to at most ANNOTATED_LONG_SIDE pixels and coded
+at ANNOTATED_CRF: about 1 Mbit/s at 720p (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from swingcoach.analysis.swing import SwingAnalysis
-from swingcoach.pose.base import PoseSequence
 from swingcoach.report.draw import COLOR_EVENT, draw_label, draw_skeleton, draw_timeline
+from swingcoach.report.plots import event_tile
+from swingcoach.schemas import SwingReport
 from swingcoach.swing.events import EVENT_NAMES, PHASE_NAMES
-from swingcoach.video.source import open_source
+from swingcoach.video.source import FrameSource
 from swingcoach.video.writer import VideoWriter
 
 EVENT_FLASH_S = 0.4
+ANNOTATED_LONG_SIDE = 1280
+ANNOTATED_CRF = 26
 
-EventFrames = dict[tuple[int, str], np.ndarray]  # (swing index, event name) -> annotated frame
 
-
-class _SwingOverlay:
-    """Per-frame labels of one swing, looked up by source frame index."""
+class SwingOverlay:
+    """What the annotated video needs of one swing (labels by source frame, event frames), kept
+    after the swing's analysis is gone."""
 
     def __init__(self, analysis: SwingAnalysis, fps: float) -> None:
-        self.report = analysis.report
+        self.report: SwingReport = analysis.report
         self.start, self.end = self.report.start_frame, self.report.end_frame
         self.events = analysis.report.events.model_dump()
         self.phases = {
@@ -37,6 +41,8 @@ class _SwingOverlay:
             )
         }
         self.flash = max(1, round(EVENT_FLASH_S * fps))
+        self.last_event = max(self.events.values())
+        self.tiles: dict[str, np.ndarray] = {}
 
     def covers(self, frame: int) -> bool:
         return self.start <= frame <= self.end
@@ -60,39 +66,39 @@ class _SwingOverlay:
 
 
 def render_annotated(
-    source: str | Path,
-    sequence: PoseSequence,
-    analyses: list[SwingAnalysis],
+    video: FrameSource,
+    full_size: tuple[int, int],
+    poses: Iterator[np.ndarray],
+    overlays: list[SwingOverlay],
     path: Path,
+    on_strip: Callable[[SwingOverlay], None],
     on_frame: Callable[[int], None] | None = None,
-) -> EventFrames:
-    overlays = [_SwingOverlay(a, sequence.fps) for a in analyses]
-    wanted = {
-        (a.report.index, name): frame
-        for a in analyses
-        for name, frame in a.report.events.model_dump().items()
-    }
-    by_frame: dict[int, list[tuple[int, str]]] = {}
-    for key, frame in wanted.items():
-        by_frame.setdefault(frame, []).append(key)
-    rows = {int(index): row for row, index in enumerate(sequence.frame_indices)}
-    event_frames: EventFrames = {}
-    with (
-        open_source(source) as video,
-        VideoWriter(path, video.info.fps, video.info.width, video.info.height) as out,
-    ):
+) -> None:
+    """Write the annotated video; `on_strip(overlay)` gets each swing once its event tiles are in.
+    `video`: the source opened with `max_side=ANNOTATED_LONG_SIDE`; `poses`: the rows of the
+    session's grid (in the source's full-size pixels), one per frame."""
+    width, height = video.info.width, video.info.height
+    scale = np.array([width / full_size[0], height / full_size[1], 1.0], dtype=np.float32)
+    by_frame: dict[int, list[tuple[SwingOverlay, str]]] = {}
+    for overlay in overlays:
+        for name, frame in overlay.events.items():
+            by_frame.setdefault(frame, []).append((overlay, name))
+    pending = sorted(overlays, key=lambda o: o.last_event)
+    with video, VideoWriter(path, video.info.fps, width, height, crf=ANNOTATED_CRF) as out:
         for frame in video:
-            image = frame.image.copy()
-            row = rows.get(frame.index)
-            draw_skeleton(image, None if row is None else sequence.keypoints[row])
+            keypoints = next(poses, None)
+            keypoints = None if keypoints is None else keypoints * scale
+            image = frame.image.copy()  # a decoded frame may be read-only
+            draw_skeleton(image, keypoints)
+            for overlay, name in by_frame.get(frame.index, []):
+                overlay.tiles[name] = event_tile(image, keypoints)
             for overlay in overlays:
                 if overlay.covers(frame.index):
                     overlay.draw(image, frame.index)
             out.write(image)
-            for key in by_frame.get(frame.index, []):
-                event_frames[key] = draw_skeleton(
-                    frame.image.copy(), None if row is None else sequence.keypoints[row]
-                )
+            while pending and pending[0].last_event <= frame.index:
+                on_strip(pending.pop(0))
             if on_frame is not None:
                 on_frame(frame.index)
-    return event_frames
+    for overlay in pending:  # events past the decoded frames: their tiles stay blank
+        on_strip(overlay)

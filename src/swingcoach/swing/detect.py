@@ -98,6 +98,14 @@ class SwingDetector:
             return self._cut_start_s(self._takeaway)
         return None
 
+    def earliest_cut_s(self, now_s: float) -> float:
+        """The earliest stream time a cut not yet emitted can start at: a file's reader may forget
+        the poses before it."""
+        if self._takeaway is not None:
+            return self._cut_start_s(self._takeaway)
+        # A takeaway not yet seen is at the newest pose or later.
+        return max(0.0, now_s - self.s.pre_roll_s, self._previous_end[1])
+
     def _reset_swing(self) -> None:
         self._address_hands: np.ndarray | None = None
         self._takeaway: _Sample | None = None

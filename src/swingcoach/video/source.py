@@ -80,6 +80,7 @@ class VideoInfo:
     frame_count: int | None  # from the container header; None for live sources
     rotation: int = 0  # degrees applied to make frames upright
     codec: str = ""
+    turn: int = 0  # degrees clockwise beyond the file's own rotation (FileSource's `turn`)
 
     @property
     def duration_s(self) -> float | None:
@@ -157,7 +158,14 @@ class FrameSource(Closeable):
 class FileSource(FrameSource):
     """Video files (mp4, mov, avi, webm, mkv, ...) and network streams, decoded with FFmpeg (PyAV)."""
 
-    def __init__(self, spec: str | Path, limits: VideoLimits | None = None) -> None:
+    def __init__(
+        self, spec: str | Path, limits: VideoLimits | None = None, turn: int = 0, max_side: int | None = None
+    ) -> None:
+        """`turn`: degrees clockwise to turn the picture beyond the file's own rotation (0, 90, 180,
+        270). `max_side`: frames come scaled down to at most this many pixels on their long side
+        (the decoder's scaler does it with the colour conversion, cheaper than resizing after)."""
+        if turn % 90:
+            raise InputError(f"a video can be turned by 0, 90, 180 or 270 degrees, not {turn}")
         spec = str(spec)
         self.limits = limits
         self.is_live = spec.startswith(NETWORK_SCHEMES)
@@ -183,12 +191,14 @@ class FileSource(FrameSource):
                 raise
             self._stream.codec_context.options = limits.decoder_options
             self._stream.codec_context.thread_count = limits.decode_threads
-        rotation = self._probe_rotation()
+        rotation = (self._probe_rotation() - turn) % 360
         if rotation % 180 == 90:
             width, height = height, width
         if width <= 0 or height <= 0:
             self._container.close()
             raise InputError(f"not a readable video: {spec} (no frame size)")
+        self._scale = 1.0 if max_side is None else min(1.0, max_side / max(width, height))
+        width, height = round(width * self._scale), round(height * self._scale)
         self.info = VideoInfo(
             source=spec,
             fps=float(rate),
@@ -197,6 +207,7 @@ class FileSource(FrameSource):
             frame_count=None if self.is_live else (self._stream.frames or None),
             rotation=rotation,
             codec=self._stream.codec_context.name,
+            turn=turn % 360,
         )
 
     def _probe_rotation(self) -> int:
@@ -223,7 +234,7 @@ class FileSource(FrameSource):
                 if self.limits is not None:  # what was decoded, whatever the header said
                     self.limits.check_size(packet_frame.width, packet_frame.height)
                     self.limits.check_length(index + 1, time_s)
-                image = upright(packet_frame.to_ndarray(format="bgr24"), self.info.rotation)
+                image = upright(self._to_bgr(packet_frame), self.info.rotation)
                 yield Frame(index, time_s, image)
                 index += 1
         except av.FFmpegError:
@@ -234,6 +245,12 @@ class FileSource(FrameSource):
         expected = self.info.frame_count
         if expected and index < expected * (1 - TRUNCATION_TOLERANCE):
             raise InputError(f"video is truncated: decoded {index} of {expected} frames: {self.info.source}")
+
+    def _to_bgr(self, frame: av.VideoFrame) -> np.ndarray:
+        if self._scale == 1.0:
+            return frame.to_ndarray(format="bgr24")
+        size = round(frame.width * self._scale), round(frame.height * self._scale)
+        return frame.reformat(width=size[0], height=size[1], format="bgr24").to_ndarray()
 
     def close(self) -> None:
         self._container.close()
@@ -271,8 +288,8 @@ class CameraSource(FrameSource):
         self._capture.release()
 
 
-def open_source(spec: str | int | Path) -> FrameSource:
-    """A camera index ("0", 0), a network URL or a file path."""
+def open_source(spec: str | int | Path, turn: int = 0) -> FrameSource:
+    """A camera index ("0", 0), a network URL or a file path (`turn`: see FileSource)."""
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
         return CameraSource(int(spec))
-    return FileSource(spec)
+    return FileSource(spec, turn=turn)

@@ -8,23 +8,19 @@ the same job id with a countdown; the job row counts the attempts and turns `dea
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
-from celery import Celery, Task
+from celery import Celery
 
 from swingcoach.server.core.config import Settings
-
-if TYPE_CHECKING:
-    from swingcoach.server.services import Services
 
 TASK_NAME = "swingcoach.process_job"
 # Seconds before a message is tried again when the database itself was unreachable.
 INFRASTRUCTURE_RETRY_S = 5.0
 
 
-def make_celery(settings: Settings, services: Services | None = None) -> Celery:
-    """The Celery app for `settings`. Producers (the API) pass no services; workers build theirs
-    lazily in each worker process, after any fork."""
+def make_celery(settings: Settings) -> Celery:
+    """The Celery app for `settings`, as the API publishes with it; the worker
+    (`swingcoach.server.jobs.worker`) registers the task that runs the jobs."""
     app = Celery("swingcoach", broker=settings.broker_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
@@ -39,26 +35,6 @@ def make_celery(settings: Settings, services: Services | None = None) -> Celery:
         # Redis only: an unacknowledged message is handed out again after this long.
         broker_transport_options={"visibility_timeout": max(3600, 2 * settings.job_lease_seconds)},
     )
-    state: dict[str, Services] = {} if services is None else {"services": services}
-
-    def current_services() -> Services:
-        if "services" not in state:
-            from swingcoach.server.services import build_services
-
-            state["services"] = build_services(settings, celery=app)
-        return state["services"]
-
-    @app.task(bind=True, name=TASK_NAME, max_retries=None)
-    def process_job_task(self: Task, job_id: str) -> None:
-        from swingcoach.server.jobs.tasks import process_job
-
-        try:
-            delay = process_job(current_services(), uuid.UUID(job_id))
-        except Exception as error:
-            raise self.retry(countdown=INFRASTRUCTURE_RETRY_S, exc=error) from error
-        if delay is not None:
-            raise self.retry(countdown=delay)
-
     return app
 
 

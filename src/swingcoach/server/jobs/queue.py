@@ -87,7 +87,7 @@ class LocalQueue:
 
 
 class CeleryQueue:
-    """Publishes to the broker; Celery workers (`swingcoach.server.jobs.celery_app`) do the work."""
+    """Publishes to the broker; Celery workers (`swingcoach.server.jobs.worker`) do the work."""
 
     def __init__(self, send: Callable[[uuid.UUID, float], None]) -> None:
         self._send = send

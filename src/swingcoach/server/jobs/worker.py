@@ -8,17 +8,38 @@ own /metrics on SWINGCOACH_WORKER_METRICS_PORT, and a SIGKILLed worker takes onl
 
 from __future__ import annotations
 
+import uuid
+from functools import cache
 from typing import Any
 
+from celery import Task
 from celery.signals import setup_logging, worker_init
 from prometheus_client import start_http_server
 
 from swingcoach.server.core.config import Settings
 from swingcoach.server.core.logging import configure_logging
-from swingcoach.server.jobs.celery_app import make_celery
+from swingcoach.server.jobs.celery_app import INFRASTRUCTURE_RETRY_S, TASK_NAME, make_celery
+from swingcoach.server.jobs.tasks import process_job
+from swingcoach.server.services import Services, build_services
 
 settings = Settings()
 app = make_celery(settings)
+
+
+@cache
+def current_services() -> Services:
+    """Built on the first job, in the worker process itself (after any fork)."""
+    return build_services(settings, celery=app)
+
+
+@app.task(bind=True, name=TASK_NAME, max_retries=None)
+def process_job_task(self: Task, job_id: str) -> None:
+    try:
+        delay = process_job(current_services(), uuid.UUID(job_id))
+    except Exception as error:
+        raise self.retry(countdown=INFRASTRUCTURE_RETRY_S, exc=error) from error
+    if delay is not None:
+        raise self.retry(countdown=delay)
 
 
 @setup_logging.connect

@@ -12,9 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from swingcoach.cli import console, fail, needs_extra
 from swingcoach.errors import SwingcoachError
-
-console = Console(stderr=True)
 
 
 def _figure(value: float | None, digits: int = 1, percent: bool = False) -> str:
@@ -23,6 +22,7 @@ def _figure(value: float | None, digits: int = 1, percent: bool = False) -> str:
     return f"{100 * value:.{digits}f} %" if percent else f"{value:.{digits}f}"
 
 
+@needs_extra("bench browser-pose", "dev")
 def bench_browser_pose(
     data: Annotated[Path, typer.Option(help="The shared data folder (phone_swings/*.mp4).")] = Path(
         "../shared/data"
@@ -45,8 +45,7 @@ def bench_browser_pose(
     try:
         results, total = run_browser_pose(data, budget_s=budget, only=only, on_result=progress)
     except SwingcoachError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(error.exit_code) from None
+        fail(error)
     if as_json:
         print(json.dumps({"frames": total, "results": [asdict(r) for r in results]}, indent=2))
         return

@@ -11,12 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from swingcoach.cli import fail, needs_extra
 from swingcoach.errors import SwingcoachError
 
-console = Console(stderr=True)
 UNITS = {"tempo_ratio": ":1", "backswing_s": "s", "downswing_s": "s"}
 
 
+@needs_extra("bench ranges", "bench")
 def bench_ranges(
     data: Annotated[
         Path, typer.Option(help="golfDB.pkl, or the GolfDB folder holding it (and poses/*.npz).")
@@ -31,8 +32,7 @@ def bench_ranges(
     try:
         result = plain(run_ranges(data))
     except SwingcoachError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(error.exit_code) from None
+        fail(error)
     if as_json:
         print(json.dumps(result, indent=2))
         return

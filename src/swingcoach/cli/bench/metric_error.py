@@ -12,9 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from swingcoach.cli import fail
 from swingcoach.errors import SwingcoachError
-
-console = Console(stderr=True)
 
 
 def bench_metric_error(
@@ -29,8 +28,7 @@ def bench_metric_error(
     try:
         results = run_metric_error(data)
     except SwingcoachError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(error.exit_code) from None
+        fail(error)
     if as_json:
         print(json.dumps([asdict(r) for r in results], indent=2))
         return

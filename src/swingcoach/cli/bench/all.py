@@ -1,17 +1,17 @@
-"""`swingcoach bench all` (every figure in one report), `swingcoach bench merge` (a device's results
-as another column) and `swingcoach export device-kit` (models + standalone benchmark for devices)."""
+"""`swingcoach bench all` (every figure in one report) and `swingcoach bench merge` (a device's results
+as another column)."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from swingcoach.cli import console, fail
+from swingcoach.cli import console, fail, progress_bar
 from swingcoach.errors import SwingcoachError
 
 
@@ -89,17 +89,15 @@ def bench_all(
     except SwingcoachError as error:
         fail(error)
         return
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     try:
-        with Progress(*columns, console=console, transient=True) as progress:
-            task = progress.add_task("benchmarks", total=step_count(sections, plan, plan.configs()))
+        with progress_bar("benchmarks", step_count(sections, plan, plan.configs()), "steps") as tick:
+            done = itertools.count()
 
             def log(message: str) -> None:
-                progress.update(task, description=message)
-                progress.console.print(f"[dim]{message}[/dim]", highlight=False)
+                console.print(f"[dim]{message}[/dim]", highlight=False)
 
             def advance(step: str) -> None:
-                progress.update(task, advance=1, description=f"done: {step}")
+                tick(next(done))
 
             results = run_suite(data, quick, sections, command, advance, log)
         if previous is not None:
@@ -132,25 +130,3 @@ def bench_merge(
         Console().print(f"device: {device['name']} ({len(device['results'])} measurements)")
     for path in written:
         Console().print(f"wrote {path}")
-
-
-def export_device_kit(
-    out: Annotated[Path, typer.Argument(help="Folder to write the kit into.")],
-) -> None:
-    """Write the device kit: the shipped models (.tflite, .onnx), a standalone benchmark script (numpy
-    + LiteRT / onnxruntime) and instructions, also for the official TFLite benchmark tool."""
-    from swingcoach.export.device_kit import write_device_kit
-
-    try:
-        models = write_device_kit(out)
-    except (SwingcoachError, OSError) as error:
-        fail(error)
-        return
-    table = Table(title=f"device kit in {out}")
-    for column in ("model", "role", "precision", "runtime", "input", "MB"):
-        table.add_column(column, justify="right" if column == "MB" else "left")
-    for m in models:
-        shape = "x".join(str(v) for v in m.input_shape)
-        table.add_row(Path(m.file).name, m.role, m.precision, m.runtime, shape, f"{m.bytes / 1e6:.2f}")
-    Console(width=max(Console().width, 120)).print(table)
-    Console().print(f"on the device: python3 benchmark.py   (see {out / 'README.md'})")

@@ -1,5 +1,5 @@
-"""`swingcoach train events` (the learned event detector) and `swingcoach bench events` (the PCE
-ablation over GolfDB and phase accuracy on the labelled phone swings)."""
+"""`swingcoach bench events`: the event detectors' PCE ablation over GolfDB and phase accuracy on the
+labelled phone swings."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from swingcoach.cli import console, fail
+from swingcoach.cli import console, fail, needs_extra
 from swingcoach.errors import SwingcoachError
-from swingcoach.swing.events.base import EVENT_NAMES
 
 if TYPE_CHECKING:
     from swingcoach.bench.events import EventBench
@@ -22,51 +21,9 @@ if TYPE_CHECKING:
 ABLATION = ("ce", "triplet", "supcon", "gru")
 
 
-def train_events(
-    data: Annotated[Path, typer.Option(help="GolfDB landmark folder (with poses/*.npz).")] = Path(
-        "../shared/data/golfdb"
-    ),
-    out: Annotated[Path, typer.Option(help="Folder for events_<variant>.onnx and _int8.onnx.")] = Path(
-        "src/swingcoach/swing/events/models"
-    ),
-    variant: Annotated[str, typer.Option(help="supcon, ce, triplet or gru.")] = "supcon",
-    steps: Annotated[int | None, typer.Option(help="Classifier steps (default: the recipe's).")] = None,
-    pretrain_steps: Annotated[int | None, typer.Option(help="Encoder steps of supcon/triplet.")] = None,
-    seed: Annotated[int, typer.Option()] = 0,
-    hold_out: Annotated[
-        int | None, typer.Option(help="Leave this GolfDB split out and report its PCE.")
-    ] = None,
-) -> None:
-    """Train the event model on the GolfDB landmark files and export it to ONNX (fp32 and int8)."""
-    import numpy as np
-    import torch
-
-    from swingcoach.swing.events.model import LearnedEventDetector
-    from swingcoach.train.events import TrainConfig, export_event_model, parameter_count, train_model
-    from swingcoach.train.events_data import load_golfdb, pce_hits
-
-    torch.set_num_threads(1)
-    overrides = {"steps": steps, "pretrain_steps": pretrain_steps}
-    try:
-        config = TrainConfig(variant=variant, seed=seed, **{k: v for k, v in overrides.items() if v})
-        clips = load_golfdb(data)
-    except (SwingcoachError, ValueError) as error:
-        fail(error)
-        return
-    train = [clip for clip in clips if clip.split != hold_out]
-    test = [clip for clip in clips if clip.split == hold_out]
-    console.print(f"training {variant} on {len(train)} GolfDB clips")
-    model = train_model(train, config, log=console.print)
-    typer.echo(f"{parameter_count(model):,} parameters")
-    for path in export_event_model(model, train, out / f"events_{variant}"):
-        typer.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} kB)")
-        if test:
-            detector = LearnedEventDetector(path)
-            hits = [pce_hits(np.array(detector.detect(c.sequence).frames), c.events) for c in test]
-            typer.echo(f"  PCE on split {hold_out} ({len(test)} clips): {100 * np.mean(hits):.1f}%")
-
-
 def _bench_json(bench: EventBench) -> dict:
+    from swingcoach.swing.events import EVENT_NAMES
+
     rows = []
     for row in bench.rows:
         fields = asdict(row)
@@ -83,6 +40,8 @@ def _bench_json(bench: EventBench) -> dict:
 
 
 def _print_bench(bench: EventBench) -> None:
+    from swingcoach.swing.events import EVENT_NAMES
+
     out = Console()
     title = f"GolfDB PCE, 4-fold CV over split, {bench.clips} clips" + (" (quick)" if bench.quick else "")
     table = Table(title=title)
@@ -118,6 +77,7 @@ def _print_bench(bench: EventBench) -> None:
         out.print(phases)
 
 
+@needs_extra("bench events", "train")
 def bench_events(
     data: Annotated[Path, typer.Option(help="GolfDB landmark folder (with poses/*.npz).")] = Path(
         "../shared/data/golfdb"

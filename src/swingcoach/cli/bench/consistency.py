@@ -11,9 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-console = Console(stderr=True)
+from swingcoach.cli import console, needs_extra
 
 
+@needs_extra("bench consistency", "bench")
 def bench_consistency(
     data: Annotated[
         Path, typer.Option(help="The shared data folder (phone_swings/, videos/, golfdb/).")

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from swingcoach.cli import console, fail
+from swingcoach.cli import backend_help, console, fail
 from swingcoach.errors import NoPersonError, NoSwingError, SwingcoachError
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def bench_lift_agreement(
         "../shared/data"
     ),
     backend: Annotated[
-        str, typer.Option(help="Pose backend giving the 2D and its own 3D.")
+        str, typer.Option(help=backend_help("Pose backend giving the 2D and its own 3D"))
     ] = "mediapipe-full",
     threads: Annotated[int, typer.Option(min=1, max=16, help="Inference threads.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -1,0 +1,136 @@
+"""Long practice sessions: peak memory and time of `swingcoach analyze` against the video's length.
+
+The input is made from a real swing: the clip is scaled into a 1080x1920 (portrait) or 1920x1080
+frame and repeated with the golfer held still at address in between (`IDLE_S`), so a session of N
+minutes holds about N * 60 / (clip + gap) swings. Each length runs `swingcoach analyze` in a fresh
+process, which reports its own peak RSS, so lengths do not share a heap.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from swingcoach.video.source import open_source
+from swingcoach.video.writer import VideoWriter
+
+IDLE_S = 10.0
+FPS = 30.0
+FULL_HD = (1080, 1920)  # the long side is 1920, the short 1080, as the clip is oriented
+# The child runs the command line in-process and writes its own peak RSS when it exits.
+_CHILD = """
+import atexit, json, pathlib, resource, sys
+from swingcoach.cli.app import main
+figures = pathlib.Path(sys.argv[1])
+atexit.register(lambda: figures.write_text(json.dumps(
+    {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})))
+sys.argv = ["swingcoach", *sys.argv[2:]]
+main()
+"""
+
+
+@dataclass(frozen=True)
+class SessionRun:
+    minutes: float
+    frames: int
+    frame_size: str
+    swings: int
+    peak_rss_mb: float
+    wall_s: float
+    s_per_video_minute: float
+    report_html_mb: float
+    annotated_mb: float
+    annotated_mbit_s: float
+
+
+def _fit(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The frame scaled into `size` (w, h) and centred on black."""
+    width, height = size
+    scale = min(width / image.shape[1], height / image.shape[0])
+    scaled = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)))
+    canvas = np.zeros((height, width, 3), np.uint8)
+    top, left = (height - scaled.shape[0]) // 2, (width - scaled.shape[1]) // 2
+    canvas[top : top + scaled.shape[0], left : left + scaled.shape[1]] = scaled
+    return canvas
+
+
+def make_session(clip: Path, minutes: float, path: Path) -> tuple[int, tuple[int, int]]:
+    """Write a session of about `minutes` at 30 fps: (still address for IDLE_S, the swing) repeated.
+    One cycle is encoded, then its packets are copied with shifted timestamps (no re-encoding), so
+    an hour takes seconds to make."""
+    with open_source(clip) as video:
+        portrait = video.info.height >= video.info.width
+        size = FULL_HD if portrait else FULL_HD[::-1]
+        swing = [_fit(frame.image, size) for frame in video]
+    cycle_path = path.with_suffix(".cycle.mp4")
+    with VideoWriter(cycle_path, FPS, *size, crf=30) as out:
+        for image in [swing[0]] * round(IDLE_S * FPS) + swing:
+            out.write(image)
+    cycle_frames = round(IDLE_S * FPS) + len(swing)
+    repeats = max(1, round(minutes * 60 * FPS / cycle_frames))
+    with av.open(str(cycle_path)) as source, av.open(str(path), "w") as target:
+        stream_in = source.streams.video[0]
+        stream_out = target.add_stream_from_template(stream_in)
+        packets = [p for p in source.demux(stream_in) if p.pts is not None]
+        span = max(p.pts for p in packets) + (packets[1].pts - packets[0].pts if len(packets) > 1 else 1)
+        for repeat in range(repeats):
+            for packet in packets:
+                packet.pts += span if repeat else 0
+                packet.dts = None if packet.dts is None else packet.dts + (span if repeat else 0)
+                packet.stream = stream_out
+                target.mux(packet)
+    cycle_path.unlink()
+    return repeats * cycle_frames, size
+
+
+def run_length(clip: Path, minutes: float, backend: str, work: Path) -> SessionRun:
+    video = work / f"session_{minutes:g}min.mp4"
+    frames, (width, height) = make_session(clip, minutes, video)
+    out, figures = work / f"report_{minutes:g}min", work / f"rss_{minutes:g}min.json"
+    command = [sys.executable, "-c", _CHILD, str(figures), "analyze", str(video), "--out", str(out)]
+    start = time.perf_counter()
+    subprocess.run([*command, "--backend", backend], check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    report = json.loads((out / "report.json").read_text())
+    annotated = (out / "annotated.mp4").stat().st_size
+    seconds = frames / FPS
+    run = SessionRun(
+        minutes=minutes,
+        frames=frames,
+        frame_size=f"{width}x{height}",
+        swings=len(report["swings"]),
+        peak_rss_mb=round(json.loads(figures.read_text())["peak_rss_mb"], 1),
+        wall_s=round(wall, 1),
+        s_per_video_minute=round(wall / (seconds / 60), 1),
+        report_html_mb=round((out / "report.html").stat().st_size / 1e6, 3),
+        annotated_mb=round(annotated / 1e6, 2),
+        annotated_mbit_s=round(8 * annotated / seconds / 1e6, 2),
+    )
+    video.unlink()
+    return run
+
+
+def bench_session(clip: Path, lengths: list[float], backend: str) -> dict:
+    """Each length in its own process; the peak RSS of the longest against the shortest."""
+    with tempfile.TemporaryDirectory(prefix="swingcoach-session-") as work:
+        runs = [run_length(clip, minutes, backend, Path(work)) for minutes in sorted(lengths)]
+    shortest, longest = runs[0], runs[-1]
+    growth = longest.peak_rss_mb / shortest.peak_rss_mb - 1
+    return {
+        "clip": str(clip),
+        "backend": backend,
+        "idle_s": IDLE_S,
+        "runs": [asdict(run) for run in runs],
+        "rss_growth_pct": round(100 * growth, 1),
+        "goal_pct": 15.0,
+        "met": bool(growth <= 0.15),
+    }
