@@ -73,15 +73,15 @@ def test_a_file_is_posed_with_its_mirror_image_so_a_left_handed_swing_is_the_exa
         return float(np.median(np.linalg.norm(back[:, 5:, :2] - straight[:, 5:, :2], axis=-1)))
 
     averaged, single = (
-        disagreement(create_backend("mediapipe-full")),
-        disagreement(create_backend("mediapipe-full", live=True)),
+        disagreement(create_backend("blazepose-full")),
+        disagreement(create_backend("blazepose-full", live=True)),
     )
     assert averaged < 1.5 < 2.5 < single
-    assert create_backend("mediapipe-full").version.endswith("-flip")
+    assert create_backend("blazepose-full").version.endswith("-flip")
 
 
 def test_no_person_gives_no_pose() -> None:
-    backend = create_backend("mediapipe-lite")
+    backend = create_backend("blazepose-lite")
     empty = np.full((480, 640, 3), 90, dtype=np.uint8)
     assert backend(empty, 0.0) is None
     assert PersonDetector()(empty) == []
@@ -162,7 +162,7 @@ def test_the_golfer_stays_tracked_when_someone_walks_through(tmp_path: Path, dem
             canvas[:, x : x + walker.shape[1]] = walker
         canvas_frames.append(canvas)
     path = write_video(tmp_path / "two_people.mp4", canvas_frames)
-    backend = create_backend("mediapipe-lite")
+    backend = create_backend("blazepose-lite")
     with open_source(path) as source:
         for frame in source:
             pose = backend(frame.image, frame.time_s)

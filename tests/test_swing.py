@@ -203,8 +203,10 @@ def test_events_command_takes_the_detector_as_analyze_does(tmp_path: Path, demo_
     path = _as_mediapipe_file(demo_poses, tmp_path / "demo.npz")
     result = CliRunner().invoke(app, ["events", "--landmarks", str(path), "--events", "rules", "--json"])
     assert result.exit_code == 0, result.output
-    rules = RuleEventDetector().detect(load_landmark_file(path, None))
-    assert json.loads(result.stdout)["events"] == list(rules.frames)
+    from swingcoach.pipeline import analyze_poses
+
+    (swing,) = analyze_poses(load_landmark_file(path, None), RuleEventDetector())
+    assert json.loads(result.stdout)["events"] == list(swing.report.events.model_dump().values())
 
 
 def test_events_command_rejects_a_bad_file(tmp_path: Path) -> None:
@@ -241,7 +243,7 @@ def test_left_handed_phone_swing(shared_data: Path) -> None:
     from swingcoach.pipeline import extract_poses
     from swingcoach.pose import create_backend
 
-    sequence, _ = extract_poses(shared_data / "phone_swings" / "swing6.mp4", create_backend("mediapipe-full"))
+    sequence, _ = extract_poses(shared_data / "phone_swings" / "swing6.mp4", create_backend("blazepose-full"))
     orientation = orient(sequence, shipped_lifter().lift(sequence), None)
     assert orientation.handedness == "left"
     assert orientation.view == "down-the-line"

@@ -38,7 +38,7 @@ REFUSAL_DELAY_S = 0.2
 # Short leases and retries so failure paths finish within a test.
 SERVICE_ENV = {
     "SWINGCOACH_SECRET_KEY": SECRET,
-    "SWINGCOACH_POSE_BACKEND": "mediapipe-lite",
+    "SWINGCOACH_POSE_BACKEND": "blazepose-lite",
     "SWINGCOACH_JOB_LEASE_SECONDS": "4",
     "SWINGCOACH_JOB_RETRY_BASE_SECONDS": "1",
     "SWINGCOACH_REAPER_INTERVAL_SECONDS": "2",

@@ -424,7 +424,7 @@ def test_the_club_and_the_predicted_flight_reach_the_statistics(
 def test_models_health_readiness_and_metrics(service: Service, make_payload: MakePayload) -> None:
     models = httpx.get(f"{service.url}/v1/models").json()
     assert (
-        models["models"]["pose"].startswith("blazepose-lite") and models["pose_backend"] == "mediapipe-lite"
+        models["models"]["pose"].startswith("blazepose-lite") and models["pose_backend"] == "blazepose-lite"
     )
     assert (
         models["models"]["events"] == create_event_detector().version

@@ -70,7 +70,7 @@ class UnreachableStorage:
 def services(tmp_path: Path) -> Iterator[Services]:
     settings = Settings(
         data_dir=tmp_path,
-        pose_backend="mediapipe-lite",
+        pose_backend="blazepose-lite",
         job_max_attempts=3,
         job_retry_base_seconds=0.2,
         job_lease_seconds=2.0,

@@ -222,7 +222,7 @@ class BackgroundServer:
 def reference_poses(videos: list[Video]) -> dict[str, list[np.ndarray | None]]:
     """Python BlazePose full as the CLI runs it on a file (tracking, smoothing, mirror-averaged):
     17 [x, y, visibility] a frame."""
-    backend = create_backend("mediapipe-full")
+    backend = create_backend("blazepose-full")
     poses = {}
     for video in videos:
         backend.reset()

@@ -42,11 +42,11 @@ from swingcoach.swing.detect import DetectorSettings, find_swings
 from swingcoach.swing.events import DEFAULT_DETECTOR, EVENT_NAMES, EventDetector, create_event_detector
 from swingcoach.video.source import Frame, FrameSource, VideoInfo, open_source
 
-CLI_BACKEND = "mediapipe-full"
+CLI_BACKEND = "blazepose-full"
 # The practice page poses the next camera frame once the last pose is done, and stamps each with
 # requestVideoFrameCallback's clock. Pose times measured on this machine (docs/web.md): BlazePose
 # full (the page's default) 17.6 poses a second in the page, the student 28.8.
-BROWSER_POSE_S = {"mediapipe-full": 1 / 17.6, "student": 1 / 28.8}
+BROWSER_POSE_S = {"blazepose-full": 1 / 17.6, "student": 1 / 28.8}
 BROWSER_PACE_JITTER = 0.15  # of a pose time, standard deviation
 BROWSER_STAMP_JITTER = 0.15  # of a frame interval: when the page reads the clock
 MATCH_WINDOW_S = 1.0  # a perturbed swing is the base swing if their impacts are this close
@@ -90,7 +90,7 @@ PERTURBATIONS = (
     Perturbation("mirrored", mirror=True),
     Perturbation("cut 0.5 s earlier", shift_s=-0.5),
     Perturbation("cut 0.5 s later", shift_s=0.5),
-    Perturbation("browser", browser="mediapipe-full"),
+    Perturbation("browser", browser="blazepose-full"),
     Perturbation("browser, student model", browser="student", optional=True),
 )
 QUICK_PERTURBATIONS = ("base", "24 fps", "60 fps", "240 px", "20% dropped", "mirrored", "browser")

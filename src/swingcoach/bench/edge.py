@@ -49,8 +49,8 @@ from swingcoach.video.source import Frame, VideoInfo, open_source
 from swingcoach.video.writer import VideoWriter
 
 TOLERANCE_S = 0.3
-DEVICE_BACKEND = "mediapipe-lite"
-TRUTH_BACKEND = "mediapipe-full"
+DEVICE_BACKEND = "blazepose-lite"
+TRUTH_BACKEND = "blazepose-full"
 STITCH_FPS = 30.0
 STITCH_SIZE = (360, 640)  # width, height: the phone videos' portrait frame
 LEAD_IN_S = 5.0

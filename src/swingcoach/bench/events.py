@@ -194,5 +194,5 @@ def run_event_bench(
             "rules": RuleEventDetector(),
             "learned": LearnedEventDetector(),
         }
-        phases = phone_phase_accuracy(phone, detectors, "mediapipe-full")
+        phases = phone_phase_accuracy(phone, detectors, "blazepose-full")
     return EventBench(rows, phases, len(clips), quick, seed)

@@ -42,7 +42,7 @@ def run_live_bench(
     frames: int = 150, fps: float = 15.0, size: tuple[int, int] = (640, 360)
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        server = BenchServer(Path(tmp), "mediapipe-lite", 1)
+        server = BenchServer(Path(tmp), "blazepose-lite", 1)
         try:
             latencies, frame_bytes = _measure(server, frames, fps, size)
         finally:

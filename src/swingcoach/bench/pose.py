@@ -359,7 +359,7 @@ GOLF_EVAL_VIDEOS = (
 )
 LATENCY_VIDEO = "videos/golfdb_test_video.mp4"  # its first frame, cropped, is every model's input
 PHONE_SWINGS = ("swing1", "swing2", "swing3")
-PHONE_BACKENDS = ("mediapipe-full", "student")
+PHONE_BACKENDS = ("blazepose-full", "student")
 TEACHER = "blazepose-full"
 
 

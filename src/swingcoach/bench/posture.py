@@ -194,7 +194,7 @@ def live_speed(bench: PostureBench, video: Path, log: Log) -> None:
     from swingcoach.posture.held import HeldPoseCoach
     from swingcoach.video.source import open_source
 
-    backend = create_backend("mediapipe-lite", threads=1, live=True)
+    backend = create_backend("blazepose-lite", threads=1, live=True)
     coach = HeldPoseCoach(PostureClassifier.for_sport("yoga", threads=1))
     label_ms = []
     start, frames = time.perf_counter(), 0

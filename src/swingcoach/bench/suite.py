@@ -79,8 +79,8 @@ def event_section(data: Path, quick: bool, log: Log) -> dict:
             "learned-int8": LearnedEventDetector(INT8_MODEL),
         }
         section["phases"] = {
-            "backend": "mediapipe-full",
-            "videos": [asdict(r) for r in phone_phase_accuracy(phones, detectors, "mediapipe-full")],
+            "backend": "blazepose-full",
+            "videos": [asdict(r) for r in phone_phase_accuracy(phones, detectors, "blazepose-full")],
         }
     return section
 

@@ -24,7 +24,7 @@ console = Console(stderr=True)
 
 # Choices of options, spelt out here so the command line needs none of the modules that define them;
 # tests/test_cli.py checks each against its source.
-POSE_BACKENDS = ("mediapipe-full", "mediapipe-lite", "student", "student-fp32")  # pose.backend_names()
+POSE_BACKENDS = ("blazepose-full", "blazepose-lite", "student", "student-fp32")  # pose.backend_names()
 EVENT_DETECTORS = ("learned", "learned-int8", "rules")  # swing.events.detector_names(), default first
 CLUBS = ("driver", "3-wood", "4-iron", "5-iron", "6-iron", "7-iron", "8-iron", "9-iron")  # schemas.Club
 

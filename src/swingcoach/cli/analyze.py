@@ -64,7 +64,7 @@ def analyze(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Report folder (default: <video name>_swingcoach).")
     ] = None,
-    backend: Annotated[str, typer.Option(help=backend_help("Pose backend"))] = "mediapipe-full",
+    backend: Annotated[str, typer.Option(help=backend_help("Pose backend"))] = "blazepose-full",
     events: Annotated[str | None, typer.Option(help=EVENTS_HELP)] = None,
     handedness: Annotated[
         HandednessChoice, typer.Option(help="Override the detected handedness.")

@@ -86,7 +86,7 @@ def edge(
     fast: Annotated[
         bool, typer.Option("--fast", help="Files: run flat out instead of at their frame rate.")
     ] = False,
-    backend: Annotated[str, typer.Option(help=backend_help("Pose backend"))] = "mediapipe-lite",
+    backend: Annotated[str, typer.Option(help=backend_help("Pose backend"))] = "blazepose-lite",
     threads: Annotated[int, typer.Option(min=1, max=16, help="Inference threads.")] = 2,
     full_rate: Annotated[
         bool, typer.Option("--full-rate", help="Pose on every frame (no adaptive rate), for comparison.")

@@ -49,7 +49,7 @@ def classify(
     model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
     backend: Annotated[
         str, typer.Option(help=backend_help("Pose backend for images and videos"))
-    ] = "mediapipe-full",
+    ] = "blazepose-full",
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"label": str, "confidence": float}.')
     ] = False,
@@ -84,7 +84,7 @@ def classify(
 @posture_app.command()
 def count(
     video: Annotated[Path, typer.Argument(help="Video, or a keypoint .npz.")],
-    backend: Annotated[str, typer.Option(help=backend_help("Pose backend"))] = "mediapipe-full",
+    backend: Annotated[str, typer.Option(help=backend_help("Pose backend"))] = "blazepose-full",
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"exercise": str, "repetitions": int}.')
     ] = False,
@@ -143,7 +143,7 @@ def add_class(
     ] = None,
     backend: Annotated[
         str, typer.Option(help=backend_help("Pose backend for images and videos"))
-    ] = "mediapipe-full",
+    ] = "blazepose-full",
 ) -> None:
     """Teach a model a new class from labelled examples, without code or training."""
     from swingcoach.posture.classifier import PostureClassifier

@@ -64,7 +64,7 @@ class BlazePoseBackend(TopDownPoseBackend):
     ) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"BlazePose variant must be one of {VARIANTS}, got {variant!r}")
-        self.name = f"mediapipe-{variant}"
+        self.name = f"blazepose-{variant}"
         self.flip = flip
         self.version = f"blazepose-{variant}-{MODEL_RELEASE}" + ("-flip" if flip else "")
         self.session = load_session(MODEL_DIR / f"pose_landmark_{variant}.tflite", threads)

@@ -8,18 +8,23 @@ from swingcoach.pose.base import PoseBackend
 from swingcoach.pose.blazepose import BlazePoseBackend
 from swingcoach.pose.student import StudentBackend
 
-DEFAULT_BACKEND = "mediapipe-full"
+DEFAULT_BACKEND = "blazepose-full"
 
 # `live`: a camera or stream, where the pose must keep up with the frames. Files are posed with
 # BlazePose on each frame and its mirror image (twice the time): a left-handed swing then gets exactly
 # the mirrored pose of the same swing right-handed (docs/metrics.md, consistency).
 _FACTORIES: dict[str, Callable[[int, bool], PoseBackend]] = {
-    "mediapipe-lite": lambda threads, live: BlazePoseBackend("lite", threads=threads, flip=not live),
-    "mediapipe-full": lambda threads, live: BlazePoseBackend("full", threads=threads, flip=not live),
+    "blazepose-lite": lambda threads, live: BlazePoseBackend("lite", threads=threads, flip=not live),
+    "blazepose-full": lambda threads, live: BlazePoseBackend("full", threads=threads, flip=not live),
     "student": lambda threads, live: StudentBackend("int8", "tflite", threads=threads),
     "student-fp32": lambda threads, live: StudentBackend("fp32", "tflite", threads=threads),
 }
-_ALIASES = {"mediapipe": "mediapipe-full"}
+# The names these backends had before (settings and device configs written with them keep working).
+_ALIASES = {
+    "mediapipe": "blazepose-full",
+    "mediapipe-full": "blazepose-full",
+    "mediapipe-lite": "blazepose-lite",
+}
 
 
 def backend_names() -> list[str]:

@@ -77,7 +77,7 @@ def load_keypoint_file(path: Path) -> PoseSequence:
     return PoseSequence(keypoints=keypoints, fps=fps, width=int(width), height=int(height))
 
 
-def load_image_pose(path: Path, backend_name: str = "mediapipe-full") -> PoseSequence:
+def load_image_pose(path: Path, backend_name: str = "blazepose-full") -> PoseSequence:
     """One image through a pose backend: a one-row sequence (NoPersonError if nobody is found)."""
     import cv2
 
@@ -97,7 +97,7 @@ def load_image_pose(path: Path, backend_name: str = "mediapipe-full") -> PoseSeq
     )
 
 
-def load_any(path: Path, backend_name: str = "mediapipe-full") -> PoseSequence:
+def load_any(path: Path, backend_name: str = "blazepose-full") -> PoseSequence:
     """Keypoint file, image or video -> pose sequence (a video through the pose backend)."""
     suffix = path.suffix.lower()
     if suffix == ".npz":

@@ -64,7 +64,7 @@ def load_exercises(root: Path) -> list[Sequence]:
     return out
 
 
-def image_poses(root: Path, cache: Path, backend: str = "mediapipe-full") -> list[Sequence]:
+def image_poses(root: Path, cache: Path, backend: str = "blazepose-full") -> list[Sequence]:
     """The yoga images through our pose backend (cached as keypoints; images without a person are
     kept with NaN points, so they count as errors)."""
     cache_file = cache / f"yoga_images_{backend}.npz"
@@ -108,7 +108,7 @@ def load_repetition_videos(root: Path) -> list[RepetitionVideo]:
     return out
 
 
-def video_points(video: Path, cache: Path, backend: str = "mediapipe-full") -> tuple[np.ndarray, float]:
+def video_points(video: Path, cache: Path, backend: str = "blazepose-full") -> tuple[np.ndarray, float]:
     """A video through our pose backend -> (T, 12, 2) body joints and its frame rate (cached)."""
     from swingcoach.pipeline import extract_poses
     from swingcoach.pose import create_backend

@@ -63,7 +63,7 @@ def _print_bench(bench: EventBench) -> None:
     )
     if bench.phases:
         phases = Table(
-            title="Phase accuracy per frame on the labelled phone swings (video -> mediapipe-full)"
+            title="Phase accuracy per frame on the labelled phone swings (video -> blazepose-full)"
         )
         detectors = list(bench.phases[0].accuracy)
         for column in ("video", "frames", "fps", *detectors):

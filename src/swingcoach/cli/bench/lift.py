@@ -179,7 +179,7 @@ def bench_lift_agreement(
     ),
     backend: Annotated[
         str, typer.Option(help=backend_help("Pose backend giving the 2D and its own 3D"))
-    ] = "mediapipe-full",
+    ] = "blazepose-full",
     threads: Annotated[int, typer.Option(min=1, max=16, help="Inference threads.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

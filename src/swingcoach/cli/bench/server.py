@@ -21,7 +21,7 @@ def bench_server(
     interval: Annotated[float, typer.Option(min=0.5, help="Seconds between two swings of a golfer.")] = 5.0,
     pose_backend: Annotated[
         str, typer.Option(help=backend_help("Pose model of the video path"))
-    ] = "mediapipe-full",
+    ] = "blazepose-full",
     video_workers: Annotated[int, typer.Option(min=1, max=16, help="In-process job threads.")] = 2,
     processes: Annotated[int, typer.Option(min=1, max=32, help="API processes (serve --processes).")] = 1,
     database_url: Annotated[

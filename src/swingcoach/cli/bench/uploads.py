@@ -13,7 +13,7 @@ from swingcoach.cli import backend_help, needs_extra
 def bench_uploads(
     pose_backend: Annotated[
         str, typer.Option(help=backend_help("Pose model of the video path"))
-    ] = "mediapipe-full",
+    ] = "blazepose-full",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Normal and pathological video uploads (4K, 8192x8192, 120 s, a header hiding its length),

@@ -118,7 +118,7 @@ class Settings(BaseSettings):
         default=2 * GiB, gt=0, description="Stored video clips per user, all together."
     )
 
-    pose_backend: str = Field(default="mediapipe-full", description="Pose model of the video path.")
+    pose_backend: str = Field(default="blazepose-full", description="Pose model of the video path.")
     event_detector: str = Field(
         default=DEFAULT_DETECTOR, description="Swing event detector (swingcoach events)."
     )

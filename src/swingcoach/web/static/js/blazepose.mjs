@@ -1,5 +1,5 @@
 // BlazePose in the browser: MediaPipe's PoseLandmarker (@mediapipe/tasks-vision, vendored) on the
-// pose package's BlazePose models, the ones `swingcoach analyze` runs by default (mediapipe-full),
+// pose package's BlazePose models, the ones `swingcoach analyze` runs by default (blazepose-full),
 // so the browser's keypoints are those the CLI and the server get from the same video.
 //
 // PoseLandmarker brings its own person detector and frame-to-frame tracking (video mode): no
