@@ -28,11 +28,12 @@ FPS = 30.0
 FULL_HD = (1080, 1920)  # the long side is 1920, the short 1080, as the clip is oriented
 # The child runs the command line in-process and writes its own peak RSS when it exits.
 _CHILD = """
-import atexit, json, pathlib, resource, sys
+import atexit, json, pathlib, sys
 from swingcoach.cli.app import main
 figures = pathlib.Path(sys.argv[1])
-atexit.register(lambda: figures.write_text(json.dumps(
-    {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent.
+peak_kb = lambda: next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+atexit.register(lambda: figures.write_text(json.dumps({"peak_rss_mb": peak_kb() / 1024})))
 sys.argv = ["swingcoach", *sys.argv[2:]]
 main()
 """
@@ -67,15 +68,18 @@ def make_session(clip: Path, minutes: float, path: Path) -> tuple[int, tuple[int
     """Write a session of about `minutes` at 30 fps: (still address for IDLE_S, the swing) repeated.
     One cycle is encoded, then its packets are copied with shifted timestamps (no re-encoding), so
     an hour takes seconds to make."""
+    cycle_path = path.with_suffix(".cycle.mp4")
     with open_source(clip) as video:
         portrait = video.info.height >= video.info.width
         size = FULL_HD if portrait else FULL_HD[::-1]
-        swing = [_fit(frame.image, size) for frame in video]
-    cycle_path = path.with_suffix(".cycle.mp4")
-    with VideoWriter(cycle_path, FPS, *size, crf=30) as out:
-        for image in [swing[0]] * round(IDLE_S * FPS) + swing:
-            out.write(image)
-    cycle_frames = round(IDLE_S * FPS) + len(swing)
+        with VideoWriter(cycle_path, FPS, *size, crf=30) as out:
+            for frame in video:  # one frame at a time: a 1080p clip held whole would take gigabytes
+                image = _fit(frame.image, size)
+                for _ in range(round(IDLE_S * FPS) if frame.index == 0 else 0):
+                    out.write(image)
+                out.write(image)
+    swing_frames = frame.index + 1
+    cycle_frames = round(IDLE_S * FPS) + swing_frames
     repeats = max(1, round(minutes * 60 * FPS / cycle_frames))
     with av.open(str(cycle_path)) as source, av.open(str(path), "w") as target:
         stream_in = source.streams.video[0]
