@@ -85,7 +85,8 @@ def make_session(clip: Path, minutes: float, path: Path) -> tuple[int, tuple[int
         stream_in = source.streams.video[0]
         stream_out = target.add_stream_from_template(stream_in)
         packets = [p for p in source.demux(stream_in) if p.pts is not None]
-        span = max(p.pts for p in packets) + (packets[1].pts - packets[0].pts if len(packets) > 1 else 1)
+        # One frame's duration after the last: in decode order, neighbouring packets can be B-frames apart.
+        span = max(p.pts for p in packets) + round(1 / (FPS * stream_in.time_base))
         for repeat in range(repeats):
             for packet in packets:
                 packet.pts += span if repeat else 0
