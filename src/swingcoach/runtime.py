@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,11 @@ class LiteRTSession(InferenceSession):
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(int(v) for v in self._input["shape"])
+
+    @property
+    def interpreter(self) -> Any:
+        """The LiteRT interpreter itself (its graph's ops and tensors, for profiling)."""
+        return self._interpreter
 
     def run(self, x: np.ndarray) -> list[np.ndarray]:
         self._interpreter.set_tensor(self._input["index"], x.astype(self._input["dtype"], copy=False))

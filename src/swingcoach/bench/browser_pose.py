@@ -36,6 +36,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from swingcoach.bench.pose import track_video
 from swingcoach.errors import InputError
 from swingcoach.pose.registry import create_backend
 from swingcoach.pose.skeleton import K
@@ -225,12 +226,8 @@ def reference_poses(videos: list[Video]) -> dict[str, list[np.ndarray | None]]:
     backend = create_backend("blazepose-full")
     poses = {}
     for video in videos:
-        backend.reset()
-        rows = []
-        for frame in _frames(video):
-            found = backend(frame.image, frame.time_s)
-            rows.append(None if found is None else found.keypoints.astype(np.float64))
-        poses[video.name] = rows
+        tracked = track_video(backend, video.path)  # NaN rows: nobody found
+        poses[video.name] = [None if np.isnan(row[:, 0]).all() else row.astype(np.float64) for row in tracked]
     return poses
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from swingcoach.analysis.reference import load_references
 from swingcoach.analysis.swing import analyze_swing
 from swingcoach.errors import NoPersonError, NoSwingError
-from swingcoach.pipeline import FILE_CUTS, analyze_poses, analyze_video, swing_sequences
+from swingcoach.pipeline import FILE_CUTS, analyze_poses, analyze_video, extract_poses, swing_sequences
 from swingcoach.pose import create_backend
 from swingcoach.pose.base import PoseBackend, PoseSequence
 from swingcoach.pose.skeleton import MIRROR, K
@@ -270,13 +270,8 @@ class Runner:
         """The practice page: its pose model (one pass, as in the page) at its pace, on the payload's
         time grid, cut by the swing finder, each swing sent as a payload and analysed by the server."""
         backend = self.backend(model, live=True)
-        backend.reset()
-        frames, times = [], []
-        for frame in source:
-            frames.append(backend(frame.image, frame.time_s))
-            times.append(frame.time_s)
-        info = source.info
-        sequence = PoseSequence.from_timed_frames(frames, np.array(times), info.width, info.height, False)
+        sequence, _info = extract_poses(source, backend)
+        sequence = dataclasses.replace(sequence, world=None)  # the page sends 2D keypoints only
         out = []
         for piece in swing_sequences(sequence, DetectorSettings()):  # the browser's 2 s ring
             payload = SwingPayload.from_sequence(

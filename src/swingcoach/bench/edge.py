@@ -35,12 +35,14 @@ import cv2
 import httpx
 import numpy as np
 
+from swingcoach.bench.live import mjpeg_parts
+from swingcoach.bench.machine import cpu_model
 from swingcoach.edge.device import Device, RunStats
 from swingcoach.edge.library import Library, SwingEntry
 from swingcoach.edge.liveview import LiveView
 from swingcoach.edge.pacing import paced
 from swingcoach.edge.settings import EdgeSettings
-from swingcoach.pipeline import analyze_poses, extract_poses
+from swingcoach.pipeline import analyze_video
 from swingcoach.pose import create_backend
 from swingcoach.pose.skeleton import K
 from swingcoach.swing.events import create_event_detector
@@ -109,8 +111,8 @@ def videos(data: Path) -> list[Path]:
 
 
 def offline_truth(path: Path) -> Video:
-    sequence, info = extract_poses(path, create_backend(TRUTH_BACKEND, threads=1))
-    analyses = analyze_poses(sequence, create_event_detector())
+    backend = create_backend(TRUTH_BACKEND, threads=1)
+    sequence, info, analyses = analyze_video(path, backend, create_event_detector())
     if len(analyses) != 1:
         raise RuntimeError(f"the offline pipeline found {len(analyses)} swings in {path.name}, expected 1")
     events = analyses[0].report.events
@@ -383,19 +385,11 @@ def stamped(frames: Iterable[Frame]) -> Iterator[Frame]:
 
 
 def mjpeg_frames(url: str, timeout_s: float = 10.0) -> Iterator[bytes]:
-    """The JPEGs of an MJPEG (multipart/x-mixed-replace) stream, using each part's Content-Length."""
+    """The JPEGs of the device's MJPEG (multipart/x-mixed-replace) stream."""
     with httpx.stream("GET", url, timeout=timeout_s) as response:
         response.raise_for_status()
-        buffer = b""
-        for chunk in response.iter_bytes():
-            buffer += chunk
-            while (end := buffer.find(b"\r\n\r\n")) >= 0:
-                headers = dict(line.split(b":", 1) for line in buffer[:end].split(b"\r\n") if b":" in line)
-                length = int(headers[b"Content-Length"])
-                if len(buffer) < end + 4 + length:
-                    break
-                yield buffer[end + 4 : end + 4 + length]
-                buffer = buffer[end + 4 + length :]
+        for _, jpeg in mjpeg_parts(response):
+            yield jpeg
 
 
 def latency_client(url: str, seconds: float, results: Any) -> None:
@@ -457,15 +451,7 @@ def measure_latency(video: Path, library: Path) -> Latency:
 
 
 def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+    return f"{cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
 
 
 def pin(cores: set[int]) -> None:

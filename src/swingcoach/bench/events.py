@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from swingcoach.pose.base import PoseSequence
-from swingcoach.swing.events import EVENT_NAMES, PHASE_NAMES, EventDetector, RuleEventDetector, SwingEvents
+from swingcoach.swing.events import PHASE_NAMES, EventDetector, RuleEventDetector
 from swingcoach.swing.events.model import LearnedEventDetector
 from swingcoach.train.events_data import Clip, load_golfdb, pce_hits
 
@@ -137,8 +137,7 @@ def phases_per_frame(sequence: PoseSequence, detector: EventDetector) -> np.ndar
     from swingcoach.pipeline import analyze_poses
 
     swing = analyze_poses(sequence, detector)[0]
-    events = SwingEvents(tuple(getattr(swing.report.events, name) for name in EVENT_NAMES))
-    return events.phases(len(sequence))
+    return swing.report.events.to_events().phases(len(sequence))
 
 
 @dataclass

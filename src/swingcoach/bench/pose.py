@@ -30,7 +30,8 @@ from swingcoach.errors import InputError, SwingcoachError
 from swingcoach.pose.base import PoseBackend, PoseFrame
 from swingcoach.pose.roi import RotatedRect
 from swingcoach.pose.skeleton import NUM_KEYPOINTS, K
-from swingcoach.runtime import load_session, native_stderr_silenced
+from swingcoach.pose.student import StudentBackend
+from swingcoach.runtime import LiteRTSession, load_session
 from swingcoach.video import open_source
 
 # COCO-17 index of LSP joints 0-11; LSP 12 (neck) and 13 (head top) have no COCO counterpart and
@@ -170,11 +171,7 @@ def tflite_profile(path: Path) -> tuple[int, int]:
     """Parameters (elements of the constant weight tensors) and FLOPs (a multiply-add is two) of a
     .tflite graph, counted from its convolutions and fully connected layers: one method for every
     model in the table, ours and BlazePose alike."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    with native_stderr_silenced():
-        interpreter = Interpreter(model_path=str(path))
-        interpreter.allocate_tensors()
+    interpreter = LiteRTSession(path, threads=1).interpreter
     tensors = {t["index"]: t for t in interpreter.get_tensor_details()}
     ops = interpreter._get_ops_details()
     # fp16 models store weights as constants behind a DEQUANTIZE op: count the constant.
@@ -228,7 +225,6 @@ class PoseRow:
     flops: int
     size_bytes: int
     fp16_size_bytes: int | None = None  # students: the same network as fp16 ONNX (student.json)
-    fp16_size_bytes: int  # students: the same network as fp16 ONNX (student.json)
     pck02: float | None = None
     lspet_found: float | None = None  # share of test images where the backend found the person
     golf_agreement: float | None = None
@@ -237,7 +233,7 @@ class PoseRow:
 
 
 def student_models(model_dir: Path) -> list[PoseModel]:
-    from swingcoach.pose.student import PRECISIONS, RUNTIMES, StudentBackend, load_model_card, model_path
+    from swingcoach.pose.student import PRECISIONS, RUNTIMES, load_model_card, model_path
 
     card = load_model_card(model_dir)
     family = f"student-w{round(float(card['width']) * 100):03d}"
@@ -285,8 +281,7 @@ def latency_crop(image_bgr: np.ndarray, size: int) -> np.ndarray:
     """A model input: the centre square of a real frame, RGB in [0, 1], batch of one."""
     h, w = image_bgr.shape[:2]
     roi = RotatedRect(w / 2, h / 2, float(min(h, w)), 0.0)
-    crop = cv2.cvtColor(roi.crop(image_bgr, size), cv2.COLOR_BGR2RGB)
-    return (crop.astype(np.float32) / 255.0)[None]
+    return StudentBackend.preprocess(roi.crop(image_bgr, size))
 
 
 def measure_latency(
@@ -337,7 +332,7 @@ def analyse_phone_swing(phone: Path, name: str, backend_name: str) -> PhoneSwing
     from swingcoach.bench.events import read_phase_labels
     from swingcoach.pipeline import analyze_poses, extract_poses
     from swingcoach.pose import create_backend
-    from swingcoach.swing.events import SwingEvents, create_event_detector
+    from swingcoach.swing.events import create_event_detector
 
     labels = read_phase_labels(phone / f"{name}_phases.csv")
     sequence, _ = extract_poses(phone / f"{name}.mp4", create_backend(backend_name, threads=1))
@@ -345,8 +340,7 @@ def analyse_phone_swing(phone: Path, name: str, backend_name: str) -> PhoneSwing
         swings = analyze_poses(sequence, create_event_detector())
     except SwingcoachError:
         return PhoneSwing(name, backend_name, 0, None, None)
-    found = swings[0].report.events
-    events = SwingEvents(tuple(getattr(found, n) for n in type(found).model_fields))
+    events = swings[0].report.events.to_events()
     accuracy = float(np.mean(events.phases(len(labels)) == labels))
     return PhoneSwing(name, backend_name, len(swings), accuracy, list(events.frames))
 

@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from swingcoach.bench.machine import cpu_model
 from swingcoach.pose.base import PoseSequence
 from swingcoach.schemas import SwingPayload
 
@@ -419,15 +420,7 @@ def bench_login_flood(
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        names = [
-            line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")
-        ]
-        cpu = names[0].split(":", 1)[1].strip() if names else cpu
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def bench_server(
