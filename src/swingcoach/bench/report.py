@@ -409,6 +409,51 @@ def reproduce(results: dict) -> list[str]:
     ]
 
 
+def session_tables(session: dict | None) -> list[str]:
+    """`swingcoach analyze` on long practice sessions (bench/session.py)."""
+    if not session:
+        return []
+    rows = [
+        [
+            f"{run['minutes']:g}",
+            run["frame_size"],
+            str(run["frames"]),
+            str(run["swings"]),
+            f"{run['peak_rss_mb']:.0f}",
+            f"{run['wall_s']:.0f}",
+            f"{run['s_per_video_minute']:.0f}",
+            f"{1000 * run['report_html_mb']:.0f}",
+            f"{run['annotated_mbit_s']:.2f}",
+        ]
+        for run in session["runs"]
+    ]
+    head = [
+        "minutes",
+        "frame",
+        "frames",
+        "swings",
+        "peak RSS MB",
+        "wall s",
+        "s per video-minute",
+        "report.html kB",
+        "annotated Mbit/s",
+    ]
+    verdict = "met" if session["met"] else "missed"
+    return [
+        "## Long sessions",
+        "",
+        f"`swingcoach analyze` (pose {session['backend']}) on sessions made by looping "
+        f"`{Path(session['clip']).name}` with {session['idle_s']:g} s still at address between swings, "
+        "each length in its own process.",
+        "",
+        *_table(head, rows, "lrrrrrrrr"),
+        "",
+        f"Peak RSS of the longest against the shortest: {session['rss_growth_pct']:+.1f} % "
+        f"(goal ≤ {session['goal_pct']:g} %: {verdict}).",
+        "",
+    ]
+
+
 def render_markdown(results: dict) -> str:
     lines = header(results)
     speed = results.get("speed")
@@ -426,6 +471,7 @@ def render_markdown(results: dict) -> str:
     if speed:
         lines += speed_tables(speed)
     lines += device_tables(results.get("devices", []))
+    lines += session_tables(results.get("session"))
     lines += reproduce(results)
     return "\n".join(lines)
 

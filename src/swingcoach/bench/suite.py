@@ -33,9 +33,10 @@ from swingcoach import __version__
 from swingcoach.bench.machine import describe_machine, load_average
 from swingcoach.bench.speed import FULL, QUICK, SpeedConfig, SpeedPlan, run_speed_bench, speed_clips
 from swingcoach.errors import SwingcoachError
+from swingcoach.pose.registry import DEFAULT_BACKEND
 
 SCHEMA = "swingcoach-benchmarks/1"
-SECTIONS = ("events", "lift", "pose", "speed", "models")
+SECTIONS = ("events", "lift", "pose", "speed", "models", "session")
 EVENT_VARIANT = "supcon"  # the shipped learned detector (events_supcon.onnx)
 LIFTERS = ("lifter", "lifter-int8")  # what the analysis lifts with, and its int8 version
 QUICK_LIFT_CAMERA = "55011271"  # one of the four cameras; it has SH detections for every take
@@ -160,10 +161,20 @@ def models_section(quick: bool) -> dict:
         return json.loads(out.read_text())
 
 
+# Long practice sessions (bench/session.py): minutes of video, the first the baseline.
+SESSION_MINUTES = {False: [0.25, 5.0, 60.0], True: [0.25, 1.5]}
+SESSION_CLIP = Path("examples/golfdb_demo.mp4")
+
+
+def session_section(quick: bool) -> dict:
+    from swingcoach.bench.session import bench_session
+
+    return bench_session(SESSION_CLIP, SESSION_MINUTES[quick], DEFAULT_BACKEND)
+
+
 def step_count(sections: set[str], plan: SpeedPlan, configs: list[SpeedConfig]) -> int:
     """Progress steps: one per section, and one per speed run."""
-    steps = {"events": 1, "lift": 1, "pose": 1, "speed": plan.rounds * len(configs), "models": 1}
-    return sum(steps[s] for s in sections)
+    return sum(plan.rounds * len(configs) if s == "speed" else 1 for s in sections)
 
 
 def run_suite(
@@ -199,6 +210,8 @@ def run_suite(
                 results["accuracy"][name] = accuracy_or_skipped(name, accuracy[name], data, quick, log)
             elif name == "speed":
                 results["speed"] = speed_section(data, plan, configs, lambda c: advance(f"speed: {c.name}"))
+            elif name == "session":
+                results["session"] = session_section(quick)
             else:
                 results["devices"] = [models_section(quick)]
         except Exception as error:  # one broken section must not throw away the others' figures
