@@ -48,7 +48,7 @@ def bench_all(
     ] = False,
     only: Annotated[
         list[str] | None,
-        typer.Option(help="Only these sections (repeatable): events, lift, pose, speed, models."),
+        typer.Option(help="Only these sections (repeatable): events, lift, pose, speed, models, session."),
     ] = None,
     device_results: Annotated[
         list[Path] | None,
