@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from swingcoach.cli import POSE_BACKENDS, backend_help, fail
 from swingcoach.errors import SwingcoachError
@@ -46,30 +44,6 @@ def bench_session(
     if as_json:
         print(json.dumps(result, indent=2))
         return
-    table = Table(title=f"analyze on long sessions ({Path(result['clip']).name} looped, {result['backend']})")
-    for column in (
-        "minutes",
-        "frames",
-        "swings",
-        "peak RSS MB",
-        "s per video-min",
-        "report.html MB",
-        "annotated Mbit/s",
-    ):
-        table.add_column(column, justify="right")
-    for run_ in result["runs"]:
-        table.add_row(
-            f"{run_['minutes']:g}",
-            str(run_["frames"]),
-            str(run_["swings"]),
-            f"{run_['peak_rss_mb']:.0f}",
-            f"{run_['s_per_video_minute']:.0f}",
-            f"{run_['report_html_mb']:.2f}",
-            f"{run_['annotated_mbit_s']:.2f}",
-        )
-    console = Console()
-    console.print(table)
-    console.print(
-        f"peak RSS of the longest against the shortest: {result['rss_growth_pct']:+.1f} % "
-        f"(goal ≤ {result['goal_pct']:g} %: {'met' if result['met'] else 'missed'})"
-    )
+    from swingcoach.bench.report import session_tables
+
+    print("\n".join(session_tables(result)))  # the table docs/benchmarks.md shows
