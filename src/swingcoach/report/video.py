@@ -3,7 +3,7 @@
 Rendering re-decodes the source frame by frame, with the poses read back in order from the spool;
 each swing's event strip is written as soon as its last event has been decoded, so nothing grows
 with the length of the session. The video is scaled to at most ANNOTATED_LONG_SIDE pixels and coded
-at ANNOTATED_CRF: about 1 Mbit/s at 720p (docs/benchmarks.md).
+at ANNOTATED_CRF: 0.3 Mbit/s on the benchmark's 720x1280 session (docs/benchmarks.md, Long sessions).
 """
 
 from __future__ import annotations
