@@ -14,7 +14,7 @@ from swingcoach.analysis.ballflight import DEFAULT_CLUB
 from swingcoach.analysis.body import shipped_lifter
 from swingcoach.analysis.swing import ANALYSIS_VERSION, SwingAnalysis, analyze_swing
 from swingcoach.errors import NoPersonError, NoSwingError
-from swingcoach.pose.base import MAX_GRID_ROWS, PoseBackend, PoseFrame, PoseSequence
+from swingcoach.pose.base import MAX_GRID_ROWS, PoseBackend, PoseFrame, PoseSequence, grid_step
 from swingcoach.pose.skeleton import K
 from swingcoach.pose.spool import PoseSpool
 from swingcoach.schemas import Club, Handedness, ModelVersions
@@ -261,8 +261,7 @@ class SessionStream:
     def _stream(
         self, frames: list[PoseFrame | None], times: list[float], decoded: Iterator
     ) -> Iterator[SwingAnalysis]:
-        steps = np.sort(np.diff(times))
-        step = max(float(steps[len(steps) // 2]), 1 / 240)
+        step = grid_step(times)
         self.fps = 1 / step
         grid = StreamGrid(times[0], step)
         cuts = _StreamCuts(self, grid)

@@ -39,6 +39,12 @@ class PoseBackend(Protocol):
     def reset(self) -> None: ...
 
 
+def grid_step(times: np.ndarray | list[float]) -> float:
+    """The grid's step: the median interval between stamps (1/30 s for a single stamp)."""
+    steps = np.sort(np.diff(np.asarray(times, dtype=np.float64)))
+    return max(float(steps[len(steps) // 2]) if len(steps) else 1 / 30, 1 / 240)
+
+
 def time_grid(times: np.ndarray, start_s: float, end_s: float) -> tuple[np.ndarray, float]:
     """Poses stamped at irregular times -> a regular grid from `start_s` to `end_s`: for each slot, the
     index of the nearest stamp within half a step (-1 if none), and the grid's rate.
@@ -48,8 +54,7 @@ def time_grid(times: np.ndarray, start_s: float, end_s: float) -> tuple[np.ndarr
     (static/js/payload.mjs `resample`) builds the same grid.
     """
     times = np.asarray(times, dtype=np.float64)
-    steps = np.sort(np.diff(times))
-    step = max(float(steps[len(steps) // 2]) if len(steps) else 1 / 30, 1 / 240)
+    step = grid_step(times)
     count = min(MAX_GRID_ROWS, int(np.floor((end_s - start_s) / step + 1e-6)) + 1)
     slots = start_s + np.arange(count) * step
     after = np.clip(np.searchsorted(times, slots, side="left"), 0, len(times) - 1)
