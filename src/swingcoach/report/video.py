@@ -17,7 +17,7 @@ from swingcoach.analysis.swing import SwingAnalysis
 from swingcoach.report.draw import COLOR_EVENT, draw_label, draw_skeleton, draw_timeline
 from swingcoach.report.plots import event_tile
 from swingcoach.schemas import SwingReport
-from swingcoach.swing.events import EVENT_NAMES, PHASE_NAMES
+from swingcoach.swing.events import EVENT_NAMES
 from swingcoach.video.source import FrameSource
 from swingcoach.video.writer import VideoWriter
 
@@ -34,15 +34,13 @@ class SwingOverlay:
         self.report: SwingReport = analysis.report
         self.start, self.end = self.report.start_frame, self.report.end_frame
         self.events = analysis.report.events.model_dump()
-        self.phases = {
-            int(frame): PHASE_NAMES[phase]
-            for frame, phase in zip(
-                analysis.sequence.frame_indices, analysis.events.phases(len(analysis.sequence)), strict=True
-            )
-        }
         self.flash = max(1, round(EVENT_FLASH_S * fps))
         self.last_event = max(self.events.values())
         self.tiles: dict[str, np.ndarray] = {}
+
+    def phase_at(self, frame: int) -> str:
+        """The phase a source frame lies in, from the report's spans (nothing else is kept per frame)."""
+        return next((s.phase for s in self.report.phases if s.start_frame <= frame <= s.end_frame), "")
 
     def covers(self, frame: int) -> bool:
         return self.start <= frame <= self.end
@@ -58,7 +56,7 @@ class SwingOverlay:
             + ("no score" if self.report.score is None else f"score {self.report.score:.0f}"),
             (10, round(0.06 * h)),
         )
-        draw_label(image, self.phases.get(frame, ""), (10, round(0.12 * h)))
+        draw_label(image, self.phase_at(frame), (10, round(0.12 * h)))
         if current is not None:
             draw_label(image, current.replace("_", " ").upper(), (10, round(0.18 * h)), 0.8, COLOR_EVENT)
         marks = [((self.events[name] - self.start) / span, name) for name in EVENT_NAMES]
