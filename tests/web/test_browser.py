@@ -10,13 +10,15 @@ import math
 import statistics
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tests.web.browsing import api, register, wait_until, watch
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.swing.detect import find_swings
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Route
+    from playwright.sync_api import Browser, Route
 
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
@@ -24,41 +26,6 @@ SWINGS_TO_SEE = 2  # the fake camera loops the one-swing video: each pass is one
 # Top and impact are sharp turning points of the hands; the finish is where they come to rest, timed
 # by their speed over 0.4 s, which the browser's lower, uneven pose rate blurs.
 LANDMARK_TOLERANCE_S = {"top": 0.3, "impact": 0.3, "finish": 0.75}
-PASSWORD = "practice makes perfect"
-
-
-def watch(page: Page, errors: list[str]) -> None:
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    # Whatever the Content-Security-Policy blocks is reported on the console: a failure here.
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.set_default_timeout(30_000)
-
-
-def wait_until(page: Page, expression: str, timeout: float = 30_000) -> None:
-    """Page.wait_for_function, without its string eval that the page's CSP (rightly) refuses:
-    page.evaluate runs through the DevTools protocol, outside the page's policy."""
-    deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"not true within {timeout / 1000:g} s: {expression}"
-        time.sleep(0.1)
-
-
-def api(page: Page, path: str, method: str = "GET") -> Any:
-    """The API as the page calls it: the http-only cookie the login set, and the CSRF header."""
-    return page.evaluate(
-        """async ([path, method]) => {
-            const response = await fetch("/v1" + path, {method, headers: {"X-Requested-With": "swingcoach"}});
-            return response.status === 204 ? null : response.json();
-        }""",
-        [path, method],
-    )
 
 
 def landmarks(sequence: PoseSequence) -> dict[str, float]:
@@ -87,10 +54,7 @@ def test_practice_to_analysis_to_delete(
     # A new golfer registers and lands on the practice page.
     page.goto(f"{web_server}/register")
     shot("desktop-register")
-    page.fill("input[name=email]", f"golfer{time.time_ns()}@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#submit")
-    page.wait_for_url("**/practice")
+    register(page, web_server)
     # The tokens are http-only cookies: nothing a page script (or an injected one) can read.
     assert "swingcoach_" not in page.evaluate("document.cookie")
     kept = page.evaluate("JSON.stringify(Object.assign({}, localStorage))")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
@@ -17,6 +17,8 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from swingcoach import __version__
+from swingcoach.analysis.reference import load_references
+from swingcoach.web.app_shell import manifest, shell
 from swingcoach.web.browser_models import MODEL_FILE, MODEL_URL, browser_config
 
 HERE = Path(__file__).parent
@@ -29,6 +31,9 @@ ISOLATION_HEADERS = {
 }
 mimetypes.add_type("text/javascript", ".mjs")
 mimetypes.add_type("application/wasm", ".wasm")
+# The service worker and the manifest are fetched again on every start: a stale copy would pin
+# an old release.
+NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,10 @@ def mount_web(app: FastAPI) -> None:
     takes the paths the API leaves free."""
     templates = Jinja2Templates(directory=HERE / "templates")
     config = browser_config()
+    app_shell = shell(config["pose"]["models"][config["pose"]["default"]]["url"])
+    config["shell"] = app_shell["version"]
+    # The golfer's name of each metric, so a fault reads the same on every page (server.stats too).
+    config["metricLabels"] = {name: ref.label for name, ref in load_references().metrics.items()}
     for page in PAGES:
         app.add_api_route(
             page.path,
@@ -96,6 +105,24 @@ def mount_web(app: FastAPI) -> None:
         )
     app.mount("/static", PrecompressedStaticFiles(directory=STATIC), name="static")
     app.add_api_route(MODEL_URL, pose_model, methods=["GET"], include_in_schema=False, name="web-pose-model")
+    web_manifest = manifest()
+
+    async def manifest_route() -> JSONResponse:
+        return JSONResponse(web_manifest, media_type="application/manifest+json", headers=NO_CACHE)
+
+    async def shell_route() -> JSONResponse:
+        return JSONResponse(app_shell, headers=NO_CACHE)
+
+    async def service_worker() -> FileResponse:
+        # At the root, so its scope is the whole app.
+        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers={**NO_CACHE, **ISOLATION_HEADERS})
+
+    for path, endpoint in (
+        ("/manifest.webmanifest", manifest_route),
+        ("/app-shell.json", shell_route),
+        ("/sw.js", service_worker),
+    ):
+        app.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
 
 
 async def pose_model() -> FileResponse:

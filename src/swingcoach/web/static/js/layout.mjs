@@ -1,7 +1,7 @@
 // What every page shares: the navigation, the account menu, "analysis complete" notifications
 // (server-sent events) and the upload queue, which keeps draining whichever page is open.
 
-import { api, freshAccess, logout, signedIn } from "./api.mjs";
+import { api, config, freshAccess, logout, signedIn } from "./api.mjs";
 import { wake } from "./outbox.mjs";
 import * as store from "./store.mjs";
 
@@ -28,6 +28,16 @@ export function toast(message, { href = null, tone = "info", seconds = 8 } = {})
   document.getElementById("toasts").append(item);
   setTimeout(() => item.remove(), seconds * 1000);
   return item;
+}
+
+// A page whose data cannot be loaded says why on the page (offline, server unreachable), instead of
+// failing silently or throwing.
+export function pageError(error) {
+  const box = document.getElementById("page-error");
+  box.textContent = navigator.onLine
+    ? `Could not load this page: ${error.message}`
+    : "You are offline: this page needs the connection. Practice works offline; its swings are sent later.";
+  box.hidden = false;
 }
 
 export const formatScore = (score) => (score === null || score === undefined ? "–" : Math.round(score).toString());
@@ -99,9 +109,38 @@ async function listen() {
   source.addEventListener("analysis.failed", handle);
 }
 
+// Installable and offline: the service worker keeps the app shell and the pose models; the browser
+// offers "install" once it deems the app installable.
+function progressiveApp() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(`/sw.js?v=${config().shell}`).catch(() => {});
+  }
+  const install = document.getElementById("install");
+  let offer = null;
+  addEventListener("beforeinstallprompt", (event) => {
+    event.preventDefault();
+    offer = event;
+    install.hidden = false;
+  });
+  install.addEventListener("click", async () => {
+    if (offer === null) return;
+    offer.prompt();
+    await offer.userChoice;
+    offer = null;
+    install.hidden = true;
+  });
+  addEventListener("appinstalled", () => (install.hidden = true));
+  const banner = document.getElementById("offline");
+  const showConnection = () => (banner.hidden = navigator.onLine);
+  addEventListener("online", showConnection);
+  addEventListener("offline", showConnection);
+  showConnection();
+}
+
 // Call first thing on every page.
 export function setupLayout() {
   markTab();
+  progressiveApp();
   document.body.classList.toggle("signed-in", signedIn());
   if (!signedIn()) return;
   showAccount().catch(() => {});

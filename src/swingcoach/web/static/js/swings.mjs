@@ -25,12 +25,6 @@ export function topRow(rows) {
   return best;
 }
 
-// "head_sway_impact:high" -> "head sway impact: high"
-export function faultText(fault) {
-  const [metric, status] = fault.split(":");
-  return `${metric.replaceAll("_", " ")}: ${status}`;
-}
-
 // The swing's picture (`swing`: a summary from the API): the snapshot taken when it was made in
 // this browser, else a stick figure at the top of the backswing drawn from its keypoints.
 export async function thumbnail(swing, width = 210, height = 280) {

@@ -3,19 +3,19 @@
 
 import { api, freshAccess, requireLogin } from "../api.mjs";
 import { scoreRing } from "../charts.mjs";
-import { analysisEvents, el, fitAspect, formatDate, setupLayout, toast } from "../layout.mjs";
+import { analysisEvents, el, fitAspect, formatDate, pageError, setupLayout, toast } from "../layout.mjs";
 import { drawFigure, drawSkeleton, fitTransform } from "../skeleton.mjs";
 import * as store from "../store.mjs";
 import { deleteSwing, loadPoses } from "../swings.mjs";
+import { EVENT_NAMES, eventLabel, viewLabel } from "../words.mjs";
 
 setupLayout();
-requireLogin();
+const signedIn = requireLogin();
 
 const $ = (id) => document.getElementById(id);
 const swingId = decodeURIComponent(location.pathname.split("/").pop());
-const EVENT_NAMES = ["address", "toe_up", "mid_backswing", "top", "mid_downswing", "impact", "mid_follow_through", "finish"];
-const L_HIP = 11, R_HIP = 12, L_SHOULDER = 5, R_SHOULDER = 6;
-const eventLabel = (name) => name.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
+const SPEEDS = [0.125, 0.25, 0.5, 1];
+const SPEED_NAMES = { 0.125: "⅛×", 0.25: "¼×", 0.5: "½×", 1: "1×" };
 
 // Everything the page draws from: the report, the keypoint rows and where row 0 is on the video.
 const view = { swing: null, report: null, rows: [], payload: null, events: {}, videoBase: 0, hasVideo: false };
@@ -55,14 +55,15 @@ function facts() {
   const rows = [
     ["Swung", formatDate(swing.swung_at)],
     ["Golfer", `${report.handedness}-handed`],
-    ["Camera", report.camera_azimuth === null || report.camera_azimuth === undefined ? report.view : `${report.view} (${Math.round(report.camera_azimuth)}°)`],
+    ["Camera", report.camera_azimuth === null || report.camera_azimuth === undefined ? viewLabel(report.view) : `${viewLabel(report.view)}, ${Math.round(report.camera_azimuth)}°`],
     ["Tracking", report.tracking ? `${Math.round(100 * report.tracking.score)}% of frames` : "–"],
     ["Tempo", tempo === null || tempo === undefined ? "–" : `${tempo.toFixed(1)} : 1`],
-    ["Source", swing.source === "video" ? "video, analysed on the server" : "keypoints from the camera"],
-    ["Pose model", swing.models.pose ?? "–"],
-    ["Events", swing.models.events ?? "–"],
+    ["Source", swing.source === "video" ? "video, analysed on the server" : "filmed with the app"],
   ];
   $("facts").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  // The versions behind this analysis, for whoever asks "why did my score change?".
+  const versions = Object.entries(swing.models).filter(([, v]) => v !== null && v !== undefined);
+  $("versions").replaceChildren(...versions.flatMap(([k, v]) => [el("dt", {}, k.replaceAll("_", " ")), el("dd", {}, `${v}`)]));
 }
 
 function warnings() {
@@ -119,66 +120,128 @@ async function videoSource() {
     view.videoBase = local.clipOffsetS;
     return { src: URL.createObjectURL(local.clip), note: "Clip recorded in this browser." };
   }
-  if (view.swing.source === "video") {
+  if (view.swing.has_video) {
     view.videoBase = view.payload.frame_offset / view.payload.fps;
     await freshAccess(); // the <video> element sends the access cookie, not a URL token
-    return { src: `/v1/swings/${swingId}/video`, note: "The uploaded video." };
+    return { src: `/v1/swings/${swingId}/video`, note: "The clip kept on the server." };
   }
   return null;
 }
 
+// The events as a row of buttons under the bar (ticks on the bar): labels never overlap, however
+// close the events are in time.
 function timeline(onSeek) {
-  const bar = $("timeline");
+  const span = Math.max(1, view.rows.length - 1);
   const progress = el("div", { class: "progress" });
-  bar.replaceChildren(progress, ...EVENT_NAMES.map((name) => el("button", {
-    type: "button", title: eventLabel(name), style: `left:${(100 * view.events[name]) / Math.max(1, view.rows.length - 1)}%`,
-    "data-event": name, onclick: () => onSeek(view.events[name]),
-  }, el("span", {}, eventLabel(name)))));
-  return (row) => (progress.style.width = `${(100 * row) / Math.max(1, view.rows.length - 1)}%`);
+  const ticks = EVENT_NAMES.map((name) => el("span", { class: "tick", style: `left:${(100 * view.events[name]) / span}%` }));
+  $("timeline").replaceChildren(progress, ...ticks);
+  const chips = EVENT_NAMES.map((name) => el("button", {
+    type: "button", "data-event": name, "aria-label": `Go to ${eventLabel(name)}`, onclick: () => onSeek(view.events[name]),
+  }, eventLabel(name)));
+  $("event-chips").replaceChildren(...chips);
+  return (row) => {
+    progress.style.width = `${(100 * row) / span}%`;
+    let current = -1;
+    EVENT_NAMES.forEach((name, i) => { if (view.events[name] <= row + 0.5) current = i; });
+    chips.forEach((chip, i) => chip.toggleAttribute("data-current", i === current));
+  };
 }
 
+// The clip (or the keypoint replay) with play/pause, speed, scrubbing, frame steps, the skeleton
+// on or off, and the keyboard: space or K plays/pauses, ← → step a frame, ↑ ↓ change speed, S the
+// skeleton, Home/End the first/last frame, 1-8 jump to an event.
 async function player() {
-  const video = $("clip"), canvas = $("clip-overlay"), player = $("player");
+  const video = $("clip"), canvas = $("clip-overlay"), box = $("player");
   const source = await videoSource();
-  const { width, height } = view.payload;
-  fitAspect(player, width, height);
+  const { width, height, fps } = view.payload;
+  const last = view.rows.length - 1;
+  fitAspect(box, width, height);
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext("2d");
-  const start = rowTime(0), end = rowTime(view.rows.length - 1);
-  let row = 0, playing = true, last = performance.now();
+  const state = { playing: true, speed: 0.5, row: 0, skeleton: true, clock: performance.now() };
+  view.player = state;
   view.hasVideo = source !== null;
-  $("clip-source").textContent = source ? `${source.note} Click an event to jump to it.` : "No video of this swing here: a replay of its keypoints.";
-  const showProgress = timeline((target) => {
-    playing = false;
-    row = target;
+  $("clip-source").textContent = source ? source.note : "No video of this swing here: a replay of its keypoints.";
+  const scrub = $("scrub");
+  scrub.max = String(last);
+  const showProgress = timeline((row) => seek(row));
+  const showControls = () => {
+    $("play").textContent = state.playing ? "❚❚" : "▶";
+    $("play").setAttribute("aria-label", state.playing ? "Pause" : "Play");
+    $("speed").value = String(state.speed);
+    $("skeleton").checked = state.skeleton;
+  };
+  const play = () => {
+    state.playing = true;
     if (view.hasVideo) {
-      video.pause();
-      video.currentTime = rowTime(target);
+      video.playbackRate = state.speed;
+      video.play().catch(() => {});
     }
+    showControls();
+  };
+  const pause = () => {
+    state.playing = false;
+    if (view.hasVideo) video.pause();
+    showControls();
+  };
+  const seek = (row) => {
+    pause();
+    state.row = Math.max(0, Math.min(last, Math.round(row)));
+    if (view.hasVideo) video.currentTime = rowTime(state.row) + 0.5 / fps; // inside the frame, not on its edge
+  };
+  const setSpeed = (speed) => {
+    state.speed = speed;
+    video.playbackRate = speed;
+    showControls();
+  };
+  const toggle = () => (state.playing ? pause() : play());
+  const step = (frames) => seek(state.row + frames);
+  const faster = (direction) => setSpeed(SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, SPEEDS.indexOf(state.speed) + direction))]);
+  $("speed").replaceChildren(...SPEEDS.map((speed) => el("option", { value: String(speed) }, SPEED_NAMES[speed])));
+  $("play").addEventListener("click", toggle);
+  $("back").addEventListener("click", () => step(-1));
+  $("forward").addEventListener("click", () => step(1));
+  $("speed").addEventListener("change", () => setSpeed(Number($("speed").value)));
+  $("skeleton").addEventListener("change", () => (state.skeleton = $("skeleton").checked));
+  scrub.addEventListener("input", () => seek(Number(scrub.value)));
+  box.addEventListener("click", toggle);
+  box.addEventListener("keydown", (event) => {
+    const keys = {
+      " ": toggle, k: toggle, ArrowLeft: () => step(-1), ArrowRight: () => step(1), ",": () => step(-1), ".": () => step(1),
+      ArrowUp: () => faster(1), ArrowDown: () => faster(-1), s: () => { state.skeleton = !state.skeleton; showControls(); },
+      Home: () => seek(0), End: () => seek(last),
+    };
+    const eventIndex = Number(event.key) - 1;
+    const action = keys[event.key] ?? (eventIndex >= 0 && eventIndex < 8 ? () => seek(view.events[EVENT_NAMES[eventIndex]]) : null);
+    if (action === null || event.ctrlKey || event.metaKey || event.altKey) return;
+    event.preventDefault();
+    action();
   });
   if (source) {
     video.src = source.src;
-    video.playbackRate = 0.5;
-    video.addEventListener("loadedmetadata", () => (video.currentTime = start), { once: true });
-    video.addEventListener("click", () => (video.paused ? ((playing = true), video.play()) : video.pause()));
-    video.play().catch(() => {});
-  } else {
-    canvas.addEventListener("click", () => (playing = !playing));
+    video.addEventListener("loadedmetadata", () => (video.currentTime = rowTime(0)), { once: true });
+    play();
   }
+  showControls();
   const transform = fitTransform(view.rows.filter(Boolean), width, height);
   const frame = (now) => {
     if (view.hasVideo) {
-      if (video.currentTime > end || video.currentTime < start - 0.5) video.currentTime = start;
-      row = timeRow(video.currentTime);
+      const end = rowTime(last);
+      if (state.playing && (video.currentTime > end || video.currentTime < rowTime(0) - 0.5)) video.currentTime = rowTime(0);
+      if (state.playing || !video.seeking) state.row = timeRow(video.currentTime);
       ctx.clearRect(0, 0, width, height);
-      drawSkeleton(ctx, view.rows[row], undefined, { width: Math.max(2, width / 160) });
+      if (state.skeleton) drawSkeleton(ctx, view.rows[state.row], undefined, { width: Math.max(2, width / 160) });
     } else {
-      if (playing) row = (row + ((now - last) / 1000) * view.payload.fps * 0.5) % view.rows.length;
-      drawFigure(canvas, nearestPose(Math.floor(row)), transform);
+      if (state.playing) state.row = (state.row + ((now - state.clock) / 1000) * fps * state.speed) % view.rows.length;
+      drawFigure(canvas, state.skeleton ? nearestPose(Math.floor(state.row)) : null, transform);
     }
-    last = now;
-    showProgress(Math.floor(row));
+    state.clock = now;
+    const row = Math.floor(state.row);
+    showProgress(row);
+    if (document.activeElement !== scrub) scrub.value = String(row);
+    $("frame-label").textContent = `frame ${row + 1} / ${last + 1} · ${(row / fps).toFixed(2)} s`;
+    box.dataset.row = String(row);
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
@@ -186,7 +249,7 @@ async function player() {
 
 // --- the 8 event frames ------------------------------------------------------------------------
 
-function seek(video, time) {
+function seekStill(video, time) {
   return new Promise((resolve) => {
     video.addEventListener("seeked", resolve, { once: true });
     video.currentTime = time;
@@ -206,7 +269,7 @@ async function eventStrip() {
       drawFigure(canvases[i], pose, everyone);
       continue;
     }
-    await seek(still, rowTime(view.events[name]));
+    await seekStill(still, rowTime(view.events[name]));
     // A 3:4 window around the golfer, the same for all 8 frames so they line up.
     const box = swingBox();
     ctx.fillStyle = "#14261c";
@@ -264,8 +327,10 @@ async function show() {
   try {
     swing = await api(`/swings/${swingId}`);
   } catch (error) {
-    $("failed").textContent = error.status === 404 || error.status === 422 ? "This swing does not exist (or was deleted)." : error.message;
+    if (error.status !== 404 && error.status !== 422) throw error;
+    $("failed").textContent = "This swing does not exist (or was deleted).";
     $("failed").hidden = false;
+    $("swing-actions").hidden = true;
     return;
   }
   view.swing = swing;
@@ -313,4 +378,4 @@ $("delete").addEventListener("click", async () => {
 analysisEvents.addEventListener("analysis", ({ detail }) => {
   if (detail.swing_id === swingId && view.report === null) location.reload();
 });
-show();
+if (signedIn) show().catch(pageError);

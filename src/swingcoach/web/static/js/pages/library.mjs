@@ -1,11 +1,12 @@
 // Library: the golfer's swings, newest first, with thumbnails, favourite, keep and delete.
 
 import { api, requireLogin } from "../api.mjs";
-import { analysisEvents, el, formatDate, formatScore, scoreTone, setupLayout, toast } from "../layout.mjs";
-import { deleteSwing, faultText, thumbnail } from "../swings.mjs";
+import { analysisEvents, el, formatDate, formatScore, pageError, scoreTone, setupLayout, toast } from "../layout.mjs";
+import { deleteSwing, thumbnail } from "../swings.mjs";
+import { faultText } from "../words.mjs";
 
 setupLayout();
-requireLogin();
+const signedIn = requireLogin();
 
 const PAGE_SIZE = 24;
 const grid = document.getElementById("swing-grid");
@@ -33,8 +34,10 @@ function toggle(swing, field, button, labels) {
 }
 
 function card(swing) {
-  const thumb = el("a", { class: "thumb", href: `/swings/${swing.id}`, "aria-label": "Open the analysis" },
-    el("span", { class: "score", "data-tone": scoreTone(swing.score) }, formatScore(swing.score)));
+  const name = `swing of ${formatDate(swing.swung_at)}`;
+  const scored = swing.score === null ? "not scored" : `score ${formatScore(swing.score)}`;
+  const thumb = el("a", { class: "thumb", href: `/swings/${swing.id}`, "aria-label": `Open the analysis of the ${name}, ${scored}` },
+    el("span", { class: "score", "data-tone": scoreTone(swing.score), "aria-hidden": "true" }, formatScore(swing.score)));
   thumbnail(swing).then((picture) => thumb.prepend(picture));
   const status = swing.status === "done" ? null : el("span", { class: "badge" }, swing.status === "processing" ? "analysing…" : "failed");
   const tempo = swing.tempo_ratio === null ? "" : ` · tempo ${swing.tempo_ratio.toFixed(1)}:1`;
@@ -45,10 +48,10 @@ function card(swing) {
       el("span", { class: "muted small" }, `${swing.source === "video" ? "video upload" : "from the camera"}${tempo} `, status),
       el("span", { class: "faults" }, swing.faults.length ? swing.faults.slice(0, 2).map(faultText).join(" · ") : swing.status === "done" ? "no major faults" : "")),
     el("div", { class: "tools" },
-      toggle(swing, "favorite", el("button", { type: "button", class: "favorite", title: "Favourite", "aria-label": "Favourite" }), ["☆", "★"]),
-      toggle(swing, "keep", el("button", { type: "button", class: "keep", title: "Keep the uploaded video past the retention period" }), ["Keep", "Kept"]),
+      toggle(swing, "favorite", el("button", { type: "button", class: "favorite", title: "Favourite", "aria-label": `Favourite: ${name}` }), ["☆", "★"]),
+      toggle(swing, "keep", el("button", { type: "button", class: "keep", title: "Keep the video past the retention period", "aria-label": `Keep the video: ${name}` }), ["Keep", "Kept"]),
       el("button", {
-        type: "button", class: "danger delete", title: "Delete this swing",
+        type: "button", class: "danger delete", title: "Delete this swing", "aria-label": `Delete the ${name}`,
         onclick: async () => {
           if (!confirm("Delete this swing and its analysis? This cannot be undone.")) return;
           try {
@@ -88,9 +91,10 @@ for (const button of document.querySelectorAll("[data-filter]")) {
   button.addEventListener("click", () => {
     filter = button.dataset.filter;
     for (const other of document.querySelectorAll("[data-filter]")) other.setAttribute("aria-pressed", String(other === button));
-    load(true);
+    reload(true);
   });
 }
-more.addEventListener("click", () => load(false));
-analysisEvents.addEventListener("analysis", () => load(true));
-load(true);
+const reload = (reset) => load(reset).catch(pageError);
+more.addEventListener("click", () => reload(false));
+analysisEvents.addEventListener("analysis", () => reload(true));
+if (signedIn) reload(true);

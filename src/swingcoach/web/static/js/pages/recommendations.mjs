@@ -1,11 +1,11 @@
 // Drills and equipment chosen from the golfer's recurring faults, each with its reason.
 
 import { api, requireLogin } from "../api.mjs";
-import { el, setupLayout } from "../layout.mjs";
-import { faultText } from "../swings.mjs";
+import { el, pageError, setupLayout } from "../layout.mjs";
+import { faultText } from "../words.mjs";
 
 setupLayout();
-requireLogin();
+const signedIn = requireLogin();
 
 function card(item) {
   return el("article", { class: "card rec", "data-kind": item.kind, "data-id": item.id },
@@ -27,4 +27,4 @@ async function show() {
   }
 }
 
-show();
+if (signedIn) show().catch(pageError);

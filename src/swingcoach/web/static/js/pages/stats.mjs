@@ -2,10 +2,10 @@
 
 import { api, requireLogin } from "../api.mjs";
 import { barChart, hbarChart, lineChart } from "../charts.mjs";
-import { analysisEvents, formatScore, setupLayout } from "../layout.mjs";
+import { analysisEvents, formatScore, pageError, setupLayout } from "../layout.mjs";
 
 setupLayout();
-requireLogin();
+const signedIn = requireLogin();
 
 const $ = (id) => document.getElementById(id);
 let range = "week";
@@ -36,8 +36,9 @@ for (const button of document.querySelectorAll("[data-range]")) {
   button.addEventListener("click", () => {
     range = button.dataset.range;
     for (const other of document.querySelectorAll("[data-range]")) other.setAttribute("aria-pressed", String(other === button));
-    show();
+    refresh();
   });
 }
-analysisEvents.addEventListener("analysis", show);
-show();
+const refresh = () => show().catch(pageError);
+analysisEvents.addEventListener("analysis", refresh);
+if (signedIn) refresh();
