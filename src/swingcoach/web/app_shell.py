@@ -61,7 +61,9 @@ def shell(default_model_url: str) -> dict[str, Any]:
     """The service worker's precache: the pages, our scripts, styles and icons, and the runtime and
     model of the default pose model (the other models are kept when first used). `version` hashes
     the files and the templates, so a new release replaces the cached copy."""
-    own = [p for p in sorted(STATIC.rglob("*")) if p.is_file() and "vendor" not in p.parts and p.name != "sw.js"]
+    own = [
+        p for p in sorted(STATIC.rglob("*")) if p.is_file() and "vendor" not in p.parts and p.name != "sw.js"
+    ]
     runtime = sorted((STATIC / "vendor" / "mediapipe-tasks-vision").glob("vision_*"))
     urls = [_static_url(p) for p in [*own, *runtime]]
     if default_model_url not in urls:

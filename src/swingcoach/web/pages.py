@@ -115,7 +115,9 @@ def mount_web(app: FastAPI) -> None:
 
     async def service_worker() -> FileResponse:
         # At the root, so its scope is the whole app.
-        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers={**NO_CACHE, **ISOLATION_HEADERS})
+        return FileResponse(
+            STATIC / "sw.js", media_type="text/javascript", headers={**NO_CACHE, **ISOLATION_HEADERS}
+        )
 
     for path, endpoint in (
         ("/manifest.webmanifest", manifest_route),

@@ -33,8 +33,9 @@ window.swingcoach = stats;
 let pose = null, model = null, stream = null, detector = null, ring = null, run = 0, running = false;
 let poses = [], rateTimes = [], inferenceTimes = [], thumbnail = null, savedAt = -Infinity;
 
+// A live region: screen readers announce each new prompt, so it is only written when it changes.
 function setMessage(text, tone) {
-  $("message").textContent = text;
+  if ($("message").textContent !== text) $("message").textContent = text;
   $("message").dataset.tone = tone;
 }
 
