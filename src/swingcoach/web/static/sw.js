@@ -59,3 +59,14 @@ self.addEventListener("fetch", (event) => {
   if (request.headers.has("range")) return;
   event.respondWith(request.mode === "navigate" ? page(request) : asset(request));
 });
+
+// A system notification opens its swing in the app (an open window if there is one).
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const href = event.notification.data?.href ?? "/";
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window" });
+    if (windows.length) return windows[0].navigate(href).then((client) => client?.focus());
+    return self.clients.openWindow(href);
+  })());
+});

@@ -2,6 +2,7 @@
 // (server-sent events) and the upload queue, which keeps draining whichever page is open.
 
 import { api, config, freshAccess, logout, signedIn } from "./api.mjs";
+import * as notify from "./notify.mjs";
 import { wake } from "./outbox.mjs";
 import * as store from "./store.mjs";
 
@@ -98,15 +99,54 @@ async function listen() {
     analysisEvents.dispatchEvent(new CustomEvent("analysis", { detail: data }));
     const href = data.swing_id ? `/swings/${data.swing_id}` : null;
     if (data.event === "analysis.complete") {
-      const many = (data.swing_ids ?? []).length > 1 ? ` (${data.swing_ids.length} swings)` : "";
-      const score = data.score === undefined || data.score === null ? "" : ` — score ${formatScore(data.score)}`;
-      toast(`Analysis complete${many}${score}. Open it`, { href, tone: "good" });
+      const count = (data.swing_ids ?? []).length;
+      const scored = data.score !== undefined && data.score !== null;
+      notify.announce({
+        title: scored ? `Swing analysed: score ${formatScore(data.score)}` : "Swing analysed",
+        body: count > 1 ? `${count} swings in this video. Open the analysis for the advice.` : "Open the analysis for the advice.",
+        spoken: scored ? `Swing saved, score ${formatScore(data.score)}` : "Swing saved",
+        href,
+      });
     } else {
-      toast(`Analysis failed: ${data.error ?? "unknown error"}`, { href, tone: "bad" });
+      notify.announce({ title: "Analysis failed", body: data.error ?? "unknown error", spoken: "The analysis failed", href, good: false });
     }
   };
   source.addEventListener("analysis.complete", handle);
   source.addEventListener("analysis.failed", handle);
+}
+
+// The notification list behind the bell, and how the golfer wants to be told.
+function noticePanel() {
+  const button = document.getElementById("notices-button"), panel = document.getElementById("notices");
+  const show = () => {
+    const items = notify.history();
+    const unread = items.filter((item) => !item.read).length;
+    document.getElementById("notices-count").textContent = `${unread}`;
+    document.getElementById("notices-count").hidden = unread === 0;
+    button.setAttribute("aria-label", unread ? `Notifications, ${unread} new` : "Notifications");
+    document.getElementById("notice-empty").hidden = items.length > 0;
+    document.getElementById("notice-list").replaceChildren(...items.map((item) => el("li", { "data-tone": item.good ? "good" : "bad" },
+      item.href ? el("a", { href: item.href }, item.title) : el("strong", {}, item.title),
+      el("span", { class: "muted small" }, ` · ${formatDate(item.at)}`))));
+  };
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    panel.hidden = !panel.hidden;
+    button.setAttribute("aria-expanded", String(!panel.hidden));
+    if (!panel.hidden) notify.markRead();
+  });
+  const chosen = notify.settings();
+  for (const box of panel.querySelectorAll("[data-notify]")) {
+    box.checked = chosen[box.dataset.notify];
+    box.addEventListener("change", () => notify.saveSettings({ [box.dataset.notify]: box.checked }));
+  }
+  const permission = document.getElementById("notify-permission");
+  permission.hidden = !("Notification" in window) || Notification.permission !== "default";
+  permission.addEventListener("click", async () => (permission.hidden = (await notify.askPermission()) !== "default"));
+  document.getElementById("notices-clear").addEventListener("click", notify.clearHistory);
+  document.getElementById("result-close").addEventListener("click", () => (document.getElementById("result-banner").hidden = true));
+  notify.changes.addEventListener("change", show);
+  show();
 }
 
 // Installable and offline: the service worker keeps the app shell and the pose models; the browser
@@ -143,6 +183,7 @@ export function setupLayout() {
   progressiveApp();
   document.body.classList.toggle("signed-in", signedIn());
   if (!signedIn()) return;
+  noticePanel();
   showAccount().catch(() => {});
   listen();
   wake();
