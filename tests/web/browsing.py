@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
+    from swingcoach.schemas import SwingPayload
+
 PASSWORD = "practice makes perfect"
 
 
@@ -66,3 +68,14 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("#submit")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def post_swing(page: Page, payload: SwingPayload) -> str:
+    """Send a swing's keypoints as the practice page does; its id."""
+    status = page.evaluate(
+        """async (body) => (await fetch("/v1/swings", {method: "POST", body,
+            headers: {"Content-Type": "application/json", "X-Requested-With": "swingcoach"}})).status""",
+        payload.model_dump_json(),
+    )
+    assert status == 201, status
+    return str(payload.swing_id)

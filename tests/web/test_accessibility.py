@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.web.browsing import register, wait_until, watch
+from tests.web.browsing import post_swing, register, wait_until, watch
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.schemas import SwingPayload
@@ -26,6 +26,7 @@ READY = {
     "analysis": "document.body.dataset.ready === 'true'",
     "stats": "document.body.dataset.statsSwings !== undefined",
     "recommendations": "document.querySelector('#rec-note:not(:empty)') !== null",
+    "compare": "document.body.dataset.ready === 'true'",
 }
 
 
@@ -37,16 +38,6 @@ def violations(page: Page) -> list[str]:
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:4]}"
         for v in result.response["violations"]
     ]
-
-
-def post_swing(page: Page, payload: SwingPayload) -> str:
-    status = page.evaluate(
-        """async (body) => (await fetch("/v1/swings", {method: "POST", body,
-            headers: {"Content-Type": "application/json", "X-Requested-With": "swingcoach"}})).status""",
-        payload.model_dump_json(),
-    )
-    assert status == 201, status
-    return str(payload.swing_id)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -72,6 +63,7 @@ def test_every_page_has_no_axe_violations(
         "analysis": f"/swings/{swing_id}",
         "stats": "/stats",
         "recommendations": "/recommendations",
+        "compare": "/compare",
     }
     for name, path in pages.items():
         page.goto(f"{web_server}{path}")

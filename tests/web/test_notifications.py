@@ -9,7 +9,7 @@ import math
 import uuid
 from typing import TYPE_CHECKING
 
-from tests.web.browsing import api, register, wait_until, watch
+from tests.web.browsing import api, post_swing, register, wait_until, watch
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.schemas import SwingPayload
@@ -48,12 +48,7 @@ def test_an_analysed_swing_is_announced_every_way(
     page.evaluate("Object.defineProperty(document, 'hidden', { value: true, configurable: true })")
 
     payload = SwingPayload.from_sequence(uuid.uuid4(), demo_poses)
-    status = page.evaluate(
-        """async (body) => (await fetch("/v1/swings", {method: "POST", body,
-            headers: {"Content-Type": "application/json", "X-Requested-With": "swingcoach"}})).status""",
-        payload.model_dump_json(),
-    )
-    assert status == 201
+    post_swing(page, payload)
     wait_until(page, "document.body.dataset.lastNotice !== undefined")
     score = math.floor(api(page, f"/swings/{payload.swing_id}")["score"] + 0.5)
 

@@ -16,7 +16,7 @@ THEME_COLOR = "#14432c"
 BACKGROUND_COLOR = "#f4f6f3"
 # Pages kept for an offline start. Every swing's analysis page is the same shell (its script reads
 # the id from the address), so one copy stands for all of them.
-SHELL_PAGES = ("/", "/login", "/register", "/practice", "/library", "/stats", "/recommendations")
+SHELL_PAGES = ("/", "/login", "/register", "/practice", "/library", "/compare", "/stats", "/recommendations")
 ANALYSIS_SHELL = "/swings/offline"
 ICONS = (
     ("icon-192.png", "192x192", "any"),

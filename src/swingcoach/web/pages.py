@@ -50,6 +50,7 @@ PAGES = (
     Page("/practice", "practice", "Practice"),
     Page("/library", "library", "Library"),
     Page("/swings/{swing_id}", "analysis", "Swing analysis"),
+    Page("/compare", "compare", "Compare swings"),
     Page("/stats", "stats", "Statistics"),
     Page("/recommendations", "recommendations", "Recommendations"),
 )

@@ -60,7 +60,7 @@ export function fitAspect(box, width, height) {
 
 function markTab() {
   const page = document.body.dataset.page;
-  const tab = page === "analysis" ? "library" : page;
+  const tab = page === "analysis" || page === "compare" ? "library" : page;
   for (const link of document.querySelectorAll(".tabs a")) {
     if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
   }

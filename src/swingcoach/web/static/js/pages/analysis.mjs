@@ -335,6 +335,7 @@ async function show() {
   }
   view.swing = swing;
   $("swing-meta").textContent = `${formatDate(swing.swung_at)} · ${swing.source === "video" ? "video upload" : "from the camera"}`;
+  $("compare-link").href = `/compare?b=${swingId}`;
   toggleButton($("favorite"), "favorite", ["☆ Favourite", "★ Favourite"]);
   toggleButton($("keep"), "keep", ["Keep video", "Video kept"]);
   if (swing.status === "processing") {

@@ -8,7 +8,8 @@ setupLayout();
 const signedIn = requireLogin();
 
 const $ = (id) => document.getElementById(id);
-let range = "week";
+let range = "week", latest = null;
+const METRIC_KEY = "swingcoach.statsMetric";
 
 function bucketLabel(start, bucket) {
   const date = new Date(start);
@@ -30,7 +31,34 @@ async function show() {
   lineChart($("chart-tempo"), { labels, values: stats.buckets.map((b) => b.tempo_ratio_mean), band: stats.metrics.tempo_ratio?.range ?? null, format: (v) => v.toFixed(1), label: "Tempo ratio per period, tour range shaded" });
   barChart($("chart-count"), { labels, values: stats.buckets.map((b) => b.swings), label: "Swings per period" });
   hbarChart($("chart-faults"), { items: stats.top_faults.map((f) => ({ label: f.label, share: f.share })), label: "Share of swings with each fault" });
+  latest = { stats, labels };
+  metricHistory();
 }
+
+// The chosen metric's mean per period, against its tour range; the choice is remembered.
+function metricHistory() {
+  const { stats, labels } = latest;
+  const names = Object.keys(stats.metrics);
+  const choice = $("metric-choice");
+  const wanted = choice.value || localStorage.getItem(METRIC_KEY) || "tempo_ratio";
+  choice.replaceChildren(...names.map((name) => new Option(stats.metrics[name].label, name)));
+  $("metric-history").hidden = names.length === 0;
+  if (!names.length) return;
+  choice.value = names.includes(wanted) ? wanted : names[0];
+  const metric = stats.metrics[choice.value];
+  const unit = metric.unit === ":1" ? " : 1" : ` ${metric.unit}`;
+  const digits = metric.unit === ":1" ? 2 : 1;
+  $("metric-mean").textContent = `average ${metric.mean.toFixed(digits)}${unit} · tour ${metric.range[0]} – ${metric.range[1]}${unit}`;
+  lineChart($("chart-metric"), {
+    labels, values: stats.buckets.map((b) => b.metrics[choice.value] ?? null), band: metric.range,
+    format: (v) => v.toFixed(digits), label: `${metric.label} per period, tour range shaded`,
+  });
+}
+
+$("metric-choice").addEventListener("change", () => {
+  localStorage.setItem(METRIC_KEY, $("metric-choice").value);
+  metricHistory();
+});
 
 for (const button of document.querySelectorAll("[data-range]")) {
   button.addEventListener("click", () => {

@@ -1,0 +1,97 @@
+"""The analysis clip driven from the keyboard, two swings compared in step at the 8 events, and any
+metric's history on the statistics page, in headless Chromium."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import numpy as np
+from tests.web.browsing import api, post_swing, register, wait_until, watch
+
+from swingcoach.pose.base import PoseSequence
+from swingcoach.schemas import SwingPayload
+from swingcoach.swing.events.base import EVENT_NAMES
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+
+def rushed(sequence: PoseSequence) -> PoseSequence:
+    """The demo swing with two of every three backswing frames left out: another tempo."""
+    keep = np.concatenate([np.arange(50), np.arange(50, 119, 3), np.arange(119, len(sequence))])
+    world = None if sequence.world is None else sequence.world[keep]
+    return PoseSequence(sequence.keypoints[keep], sequence.fps, sequence.width, sequence.height, world)
+
+
+def row(page: Page) -> int:
+    return int(page.get_attribute("#player", "data-row") or -1)
+
+
+def test_keyboard_playback_compare_and_metric_history(
+    browser: Browser, web_server: str, demo_poses: PoseSequence
+) -> None:
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    watch(page, errors)
+    register(page, web_server)
+    before = post_swing(page, SwingPayload.from_sequence(uuid.uuid4(), rushed(demo_poses)))
+    after = post_swing(page, SwingPayload.from_sequence(uuid.uuid4(), demo_poses))
+
+    # The clip from the keyboard alone: focus it, pause, step, jump to an event, speed, skeleton.
+    page.goto(f"{web_server}/swings/{after}")
+    wait_until(page, "document.body.dataset.ready === 'true'", timeout=60_000)
+    page.focus("#player")
+    page.keyboard.press("Space")
+    assert page.get_attribute("#play", "aria-label") == "Play"
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    wait_until(page, "document.getElementById('player').dataset.row === '2'")
+    page.keyboard.press("ArrowLeft")
+    wait_until(page, "document.getElementById('player').dataset.row === '1'")
+    detail = api(page, f"/swings/{after}")
+    payload = api(page, f"/swings/{after}/payload")
+    top = detail["report"]["events"]["top"] - payload["frame_offset"]
+    page.keyboard.press("4")  # the 4th event: the top
+    wait_until(page, f"document.getElementById('player').dataset.row === '{top}'")
+    assert page.get_attribute("#event-chips [data-current]", "data-event") == "top"
+    page.keyboard.press("ArrowUp")
+    assert page.input_value("#speed") == "1"
+    page.keyboard.press("s")
+    assert not page.is_checked("#skeleton")
+    page.fill("#scrub", "10")
+    page.dispatch_event("#scrub", "input")
+    wait_until(page, "document.getElementById('player').dataset.row === '10'")
+
+    # Compare: each event chip shows both swings at that event, though their tempos differ.
+    page.goto(f"{web_server}/compare?a={before}&b={after}")
+    wait_until(page, "document.body.dataset.ready === 'true'", timeout=60_000)
+    events = {}
+    for swing_id in (before, after):
+        report = api(page, f"/swings/{swing_id}")["report"]
+        offset = api(page, f"/swings/{swing_id}/payload")["frame_offset"]
+        events[swing_id] = {name: report["events"][name] - offset for name in EVENT_NAMES}
+    assert events[before]["top"] - events[before]["address"] < events[after]["top"] - events[after]["address"]
+    for index, name in enumerate(EVENT_NAMES):
+        page.click(f"#compare-chips [data-index='{index}']")
+        expected = f"{events[before][name]},{events[after][name]}"
+        wait_until(page, f"document.getElementById('compare-stage').dataset.rows === '{expected}'")
+    page.click("[data-layout=overlay]")
+    assert page.locator("#canvas-overlay").is_visible() and page.locator("#canvas-a").is_hidden()
+    assert page.locator("#compare-table tbody tr").count() >= 5
+
+    # Statistics: any metric's history, the choice kept across visits.
+    page.goto(f"{web_server}/stats")
+    wait_until(page, "document.body.dataset.statsSwings === '2'")
+    options = page.eval_on_selector_all("#metric-choice option", "(o) => o.map((x) => x.value)")
+    assert "tempo_ratio" in options and len(options) >= 10
+    page.select_option("#metric-choice", "hip_shift_impact" if "hip_shift_impact" in options else options[1])
+    chosen = page.input_value("#metric-choice")
+    assert page.locator("#chart-metric circle").count() >= 1
+    page.reload()
+    wait_until(page, "document.body.dataset.statsSwings === '2'")
+    assert page.input_value("#metric-choice") == chosen
+    context.close()
+    assert not errors, errors
