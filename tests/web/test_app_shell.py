@@ -58,6 +58,11 @@ def test_installable_and_practice_starts_offline(browser: Browser, web_server: s
     assert page.locator("#offline").is_visible()
     page.click("#start")
     wait_until(page, "window.swingcoach.posed > 10", timeout=90_000)
+    # The set-up check reads the golfer's framing from the live pose; the guide lists each view's metrics.
+    wait_until(page, "document.querySelectorAll('#framing li[data-ok]').length === 3")
+    assert page.locator("#camera-guide").get_attribute("open") is not None  # a first session
+    for view in ("face-on", "down-the-line"):
+        assert page.locator(f"#guide-{view} li").count() >= 5
     # Other pages open from the kept shell too; the API stays network-only.
     page.goto(f"{web_server}/library")
     assert page.locator("h1").first.is_visible()

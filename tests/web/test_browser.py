@@ -83,6 +83,7 @@ def test_practice_to_analysis_to_delete(
 
     page.route("**/v1/swings", flaky)
     page.goto(f"{web_server}/practice")
+    page.select_option("#club", "7-iron")
     started = time.monotonic()
     page.click("#start")
     wait_until(page, "window.swingcoach.model !== null")
@@ -147,6 +148,7 @@ def test_practice_to_analysis_to_delete(
     assert page.locator("#metrics tbody tr").count() >= 10
     detail = api(page, f"/swings/{swing_id}")
     assert detail["models"]["pose"] == state["model"]  # the payload names the browser's model
+    assert api(page, f"/swings/{swing_id}/payload")["club"] == "7-iron"
     shown = math.floor(detail["report"]["score"] + 0.5)  # Math.round, as the page rounds
     assert page.inner_text("#score").split()[0] == str(shown)
     figures["server_report"] = {
@@ -196,6 +198,7 @@ def test_practice_to_analysis_to_delete(
     ):
         small.goto(f"{web_server}{path}")
         if name == "practice":
+            assert small.locator("#camera-guide").get_attribute("open") is None  # folded once practised
             small.click("#start")
             wait_until(small, "window.swingcoach.posed > 20", timeout=60_000)
         else:

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from swingcoach import __version__
+from swingcoach.analysis.metrics import ANY, DEFINITIONS
 from swingcoach.analysis.reference import load_references
 from swingcoach.web.app_shell import manifest, shell
 from swingcoach.web.browser_models import MODEL_FILE, MODEL_URL, browser_config
@@ -94,7 +95,16 @@ def mount_web(app: FastAPI) -> None:
     app_shell = shell(config["pose"]["models"][config["pose"]["default"]]["url"])
     config["shell"] = app_shell["version"]
     # The golfer's name of each metric, so a fault reads the same on every page (server.stats too).
-    config["metricLabels"] = {name: ref.label for name, ref in load_references().metrics.items()}
+    labels = {name: ref.label for name, ref in load_references().metrics.items()}
+    config["metricLabels"] = labels
+    # The camera guide: what each view measures (and, for the rest, why not).
+    config["viewMetrics"] = {
+        view: [
+            {"label": labels.get(name, name), "measured": not isinstance(by_view[view], str)}
+            for name, by_view in DEFINITIONS.items()
+        ]
+        for view in ANY
+    }
     for page in PAGES:
         app.add_api_route(
             page.path,

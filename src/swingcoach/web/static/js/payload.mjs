@@ -75,7 +75,7 @@ export function resample(poses, startS, endS) {
   return { rows, fps: 1 / step };
 }
 
-export function buildPayload({ swingId, poses, startS, endS, width, height, handedness, model, recordedAt }) {
+export function buildPayload({ swingId, poses, startS, endS, width, height, handedness, club = "driver", model, recordedAt }) {
   const { rows, fps } = resample(poses, startS, endS);
   return {
     schema_version: "1.0",
@@ -86,6 +86,7 @@ export function buildPayload({ swingId, poses, startS, endS, width, height, hand
     height,
     frames: rows.length,
     handedness: handedness || null,
+    club,
     keypoints: packKeypoints(rows),
     device: `web: ${navigator.userAgent}`.slice(0, 200),
     models: { pose: model },

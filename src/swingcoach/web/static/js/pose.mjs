@@ -25,6 +25,30 @@ export function inBox(keypoints, [x0, y0, x1, y1]) {
   return inside / seen.length >= 0.9;
 }
 
+// The set-up check before the first swing, from one pose: the whole body in the picture, at a
+// distance where it fills most of the height, and the camera at about hip height (the hips near
+// the middle of the picture). Each check: ok and what to do.
+const NOSE = 0, HIPS = [11, 12], ANKLES = [15, 16], WRISTS = [9, 10];
+export function framing(keypoints, width, height) {
+  if (keypoints === null) return { body: { ok: false, text: "No one in view: step in front of the camera" } };
+  const seen = (i) => keypoints[i][2] > 0.3 && keypoints[i][0] >= 0 && keypoints[i][0] <= width && keypoints[i][1] >= 0 && keypoints[i][1] <= height;
+  const whole = [NOSE, ...HIPS, ...ANKLES, ...WRISTS].every(seen);
+  const feet = (keypoints[ANKLES[0]][1] + keypoints[ANKLES[1]][1]) / 2;
+  const tall = (feet - keypoints[NOSE][1]) / height;
+  const hips = (keypoints[HIPS[0]][1] + keypoints[HIPS[1]][1]) / 2 / height;
+  return {
+    body: whole ? { ok: true, text: "Whole body in view" } : { ok: false, text: "Head, hands or feet out of view: step back or turn the camera" },
+    distance: !whole ? { ok: false, text: "Distance: fix the view first" }
+      : tall > 0.85 ? { ok: false, text: "Too close: step back, a club's swing needs room" }
+      : tall < 0.4 ? { ok: false, text: "Too far: come closer, or move the camera closer" }
+      : { ok: true, text: "Good distance" },
+    height: !whole ? { ok: false, text: "Camera height: fix the view first" }
+      : hips < 0.4 ? { ok: false, text: "Camera too low: raise it to about hip height" }
+      : hips > 0.68 ? { ok: false, text: "Camera too high: lower it to about hip height" }
+      : { ok: true, text: "Camera at about hip height" },
+  };
+}
+
 // A rotated square: centre, side and clockwise rotation (radians, y down), as pose/roi.py.
 function alignedRoi(center, scalePoint, scale) {
   const dx = scalePoint[0] - center[0], dy = scalePoint[1] - center[1];

@@ -7,7 +7,7 @@ import { BlazePoseBrowser } from "../blazepose.mjs";
 import { analysisEvents, el, fitAspect, formatScore, scoreTone, setupLayout, toast } from "../layout.mjs";
 import * as outbox from "../outbox.mjs";
 import { buildPayload } from "../payload.mjs";
-import { BrowserPose, guidanceBox, inBox } from "../pose.mjs";
+import { BrowserPose, framing, guidanceBox, inBox } from "../pose.mjs";
 import { ClipRing } from "../recorder.mjs";
 import { drawSkeleton } from "../skeleton.mjs";
 import * as store from "../store.mjs";
@@ -121,6 +121,7 @@ async function saveSwing(segment, clipTaken) {
     width: video.videoWidth,
     height: video.videoHeight,
     handedness: $("handedness").value,
+    club: $("club").value,
     model: model.version,
     recordedAt,
   });
@@ -137,6 +138,7 @@ async function saveSwing(segment, clipTaken) {
     score: null,
   };
   stats.swings.push(swing);
+  localStorage.setItem("swingcoach.practised", "1");
   listItem(swing);
   const clip = await clipTaken;
   await store.put("clips", {
@@ -183,10 +185,33 @@ async function onFrame(started, now, metadata) {
   }
   $("detector-state").textContent = detector.state;
   $("detector-state").dataset.value = detector.state;
+  showFraming(keypoints, timeS);
   const boxOk = keypoints !== null && inBox(keypoints, guidanceBox(video.videoWidth, video.videoHeight));
   draw(keypoints, ...guidance(keypoints, boxOk, timeS));
   video.requestVideoFrameCallback((...args) => onFrame(started, ...args));
 }
+
+// The set-up checks, refreshed twice a second (a live region: only changes are announced).
+let framedAt = -Infinity;
+function showFraming(keypoints, timeS) {
+  if (timeS - framedAt < 0.5) return;
+  framedAt = timeS;
+  const checks = Object.values(framing(keypoints, video.videoWidth, video.videoHeight));
+  const text = checks.map((c) => `${c.ok}${c.text}`).join("|");
+  if ($("framing").dataset.text === text) return;
+  $("framing").dataset.text = text;
+  $("framing").dataset.ok = String(checks.every((c) => c.ok));
+  $("framing").replaceChildren(...checks.map((c) => el("li", { "data-ok": String(c.ok) }, `${c.ok ? "✓" : "✗"} ${c.text}`)));
+}
+
+function cameraGuide() {
+  for (const [view, metrics] of Object.entries(config().viewMetrics)) {
+    $(`guide-${view}`).replaceChildren(...metrics.filter((m) => m.measured).map((m) => el("li", {}, m.label)));
+  }
+  // Open for a golfer's first sessions, folded away once they have practised.
+  $("camera-guide").open = !localStorage.getItem("swingcoach.practised");
+}
+cameraGuide();
 
 function chosenModel() {
   const id = $("pose-model").value;
