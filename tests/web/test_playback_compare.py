@@ -65,6 +65,24 @@ def test_keyboard_playback_compare_and_metric_history(
     page.dispatch_event("#scrub", "input")
     wait_until(page, "document.getElementById('player').dataset.row === '10'")
 
+    # Drawing on the frame: an angle from three clicks, a spine line and a head box from the pose;
+    # saved with the swing, so they are there on the next visit (and on any other device).
+    page.click("[data-tool=angle]")
+    for x, y in ((100, 100), (150, 250), (260, 230)):
+        page.click("#player", position={"x": x, "y": y})
+    wait_until(page, "document.getElementById('draw-status').textContent === '1 drawing saved'")
+    page.click("[data-tool=angle]")  # the tool off again
+    page.click("[data-place=spine]")
+    page.click("[data-place=head]")
+    wait_until(page, "document.getElementById('draw-status').textContent === '3 drawings saved'")
+    page.reload()
+    wait_until(page, "document.body.dataset.ready === 'true'", timeout=60_000)
+    drawings = api(page, f"/swings/{after}")["drawings"]
+    assert [d["kind"] for d in drawings] == ["angle", "spine", "head"]
+    assert len(drawings[0]["points"]) == 3 and all(d["frame"] == 10 for d in drawings[1:])
+    page.click("#draw-undo")
+    wait_until(page, "document.getElementById('draw-status').textContent === '2 drawings saved'")
+
     # Compare: each event chip shows both swings at that event, though their tempos differ.
     page.goto(f"{web_server}/compare?a={before}&b={after}")
     wait_until(page, "document.body.dataset.ready === 'true'", timeout=60_000)

@@ -136,6 +136,8 @@ class Swing(Base):
     favorite: Mapped[bool] = mapped_column(default=False)
     keep: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str | None] = mapped_column(String(2000))
+    # The golfer's drawings on the frame (api.schemas.Drawing), in video pixels.
+    drawings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
 
 
 class Job(Base):

@@ -58,10 +58,13 @@ export function fitTransform(poses, w, h, margin = 0.08) {
       y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]);
     }
   }
-  if (!Number.isFinite(x0)) return (p) => p;
+  if (!Number.isFinite(x0)) return Object.assign((p) => p, { invert: (q) => q });
   const scale = Math.min((w * (1 - 2 * margin)) / Math.max(x1 - x0, 1e-6), (h * (1 - 2 * margin)) / Math.max(y1 - y0, 1e-6));
   const ox = (w - (x1 - x0) * scale) / 2, oy = (h - (y1 - y0) * scale) / 2;
-  return (p) => [ox + (p[0] - x0) * scale, oy + (p[1] - y0) * scale];
+  // `invert`: canvas pixels back to keypoint coordinates (where a click on the replay lands).
+  return Object.assign((p) => [ox + (p[0] - x0) * scale, oy + (p[1] - y0) * scale], {
+    invert: (q) => [x0 + (q[0] - ox) / scale, y0 + (q[1] - oy) / scale],
+  });
 }
 
 // A stick figure on a plain background: thumbnails and replays when no video is at hand.

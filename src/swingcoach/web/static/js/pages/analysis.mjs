@@ -4,6 +4,7 @@
 import { api, freshAccess, requireLogin } from "../api.mjs";
 import { scoreRing } from "../charts.mjs";
 import { analysisEvents, el, fitAspect, formatDate, pageError, setupLayout, toast } from "../layout.mjs";
+import { Drawings, fromPose } from "../drawing.mjs";
 import { drawFigure, drawSkeleton, fitTransform } from "../skeleton.mjs";
 import * as store from "../store.mjs";
 import { deleteSwing, loadPoses } from "../swings.mjs";
@@ -205,7 +206,14 @@ async function player() {
   $("speed").addEventListener("change", () => setSpeed(Number($("speed").value)));
   $("skeleton").addEventListener("change", () => (state.skeleton = $("skeleton").checked));
   scrub.addEventListener("input", () => seek(Number(scrub.value)));
-  box.addEventListener("click", toggle);
+  const transform = fitTransform(view.rows.filter(Boolean), width, height);
+  const drawings = drawingTools(transform, () => Math.floor(state.row), pause);
+  box.addEventListener("click", (event) => {
+    if (drawings.tool === null) return toggle();
+    const rect = canvas.getBoundingClientRect();
+    const q = [((event.clientX - rect.left) / rect.width) * width, ((event.clientY - rect.top) / rect.height) * height];
+    drawings.clicked(view.hasVideo ? q : transform.invert(q));
+  });
   box.addEventListener("keydown", (event) => {
     const keys = {
       " ": toggle, k: toggle, ArrowLeft: () => step(-1), ArrowRight: () => step(1), ",": () => step(-1), ".": () => step(1),
@@ -224,7 +232,7 @@ async function player() {
     play();
   }
   showControls();
-  const transform = fitTransform(view.rows.filter(Boolean), width, height);
+  const shapeScale = Math.max(width, height) / 720;
   const frame = (now) => {
     if (view.hasVideo) {
       const end = rowTime(last);
@@ -232,9 +240,11 @@ async function player() {
       if (state.playing || !video.seeking) state.row = timeRow(video.currentTime);
       ctx.clearRect(0, 0, width, height);
       if (state.skeleton) drawSkeleton(ctx, view.rows[state.row], undefined, { width: Math.max(2, width / 160) });
+      drawings.layer.draw(ctx, undefined, shapeScale);
     } else {
       if (state.playing) state.row = (state.row + ((now - state.clock) / 1000) * fps * state.speed) % view.rows.length;
       drawFigure(canvas, state.skeleton ? nearestPose(Math.floor(state.row)) : null, transform);
+      drawings.layer.draw(ctx, transform, shapeScale);
     }
     state.clock = now;
     const row = Math.floor(state.row);
@@ -245,6 +255,53 @@ async function player() {
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
+}
+
+// The drawing tools: a tool takes clicks on the frame (playback pauses), spine and head are placed
+// from the pose of the frame shown; every change is saved with the swing.
+function drawingTools(transform, currentRow, pause) {
+  const layer = new Drawings(structuredClone(view.swing.drawings ?? []));
+  const tools = { layer, tool: null };
+  const status = $("draw-status");
+  const save = async () => {
+    status.textContent = "Saving…";
+    try {
+      await api(`/swings/${swingId}`, { method: "PATCH", json: { drawings: layer.shapes } });
+      status.textContent = `${layer.shapes.length} drawing${layer.shapes.length === 1 ? "" : "s"} saved`;
+    } catch (error) {
+      status.textContent = `Not saved: ${error.message}`;
+    }
+  };
+  const choose = (tool) => {
+    tools.tool = layer.tool = tools.tool === tool ? null : tool;
+    layer.pending = [];
+    for (const button of document.querySelectorAll("[data-tool]")) button.setAttribute("aria-pressed", String(button.dataset.tool === tools.tool));
+    if (tools.tool) {
+      pause();
+      status.textContent = { line: "Click the two ends", angle: "Click one end, the corner, then the other end", circle: "Click the centre, then a point on the circle" }[tools.tool];
+    }
+  };
+  tools.clicked = (point) => {
+    if (layer.click(point, currentRow())) save();
+  };
+  for (const button of document.querySelectorAll("[data-tool]")) button.addEventListener("click", () => choose(button.dataset.tool));
+  for (const button of document.querySelectorAll("[data-place]")) {
+    button.addEventListener("click", () => {
+      pause();
+      if (layer.add(fromPose(button.dataset.place, nearestPose(currentRow()), currentRow()))) save();
+      else status.textContent = "No pose on this frame to place it from";
+    });
+  }
+  $("draw-undo").addEventListener("click", () => {
+    layer.undo();
+    save();
+  });
+  $("draw-clear").addEventListener("click", () => {
+    layer.shapes = [];
+    layer.pending = [];
+    save();
+  });
+  return tools;
 }
 
 // --- the 8 event frames ------------------------------------------------------------------------
