@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.web.browsing import api, register, wait_until, watch
+from tests.web.browsing import api, log_in, register, wait_until, watch
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.swing.detect import find_swings
@@ -54,7 +54,7 @@ def test_practice_to_analysis_to_delete(
     # A new golfer registers and lands on the practice page.
     page.goto(f"{web_server}/register")
     shot("desktop-register")
-    register(page, web_server)
+    email = register(page, web_server)
     # The tokens are http-only cookies: nothing a page script (or an injected one) can read.
     assert "swingcoach_" not in page.evaluate("document.cookie")
     kept = page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
@@ -162,14 +162,40 @@ def test_practice_to_analysis_to_delete(
     time.sleep(1.5)  # let the clip and the side-by-side play a little
     shot("desktop-analysis")
 
-    # Library: both swings with thumbnails; favourite and keep one.
+    # Keep video: the browser's clip goes to the server in chunks, attached to the same swing.
+    page.click("#keep")
+    wait_until(page, "document.body.dataset.clipKept === 'true'", timeout=120_000)
+    assert "Clip kept on the server" in page.inner_text("#clip-status")
+    kept = api(page, f"/swings/{swing_id}")
+    assert kept["keep"] is True and kept["has_video"] is True and kept["video_bytes"] > 10_000
+    assert api(page, "/swings")["total"] == SWINGS_TO_SEE  # one swing, counted once
+    assert api(page, "/users/me/storage")["clips"] == 1
+
+    # Another browser (no local clip): after logging in, the swing plays the server's clip.
+    other = browser.new_context(viewport=DESKTOP)
+    elsewhere = other.new_page()
+    watch(elsewhere, errors)
+    log_in(elsewhere, web_server, email)
+    deadline = time.monotonic() + 180
+    while api(elsewhere, f"/swings/{swing_id}")["status"] == "processing":  # analysed again, from the clip
+        assert time.monotonic() < deadline, "the clip's analysis did not finish"
+        time.sleep(1)
+    elsewhere.goto(f"{web_server}/swings/{swing_id}")
+    wait_until(elsewhere, "document.body.dataset.ready === 'true'", timeout=60_000)
+    assert "The clip kept on the server" in elsewhere.inner_text("#clip-source")
+    wait_until(elsewhere, "document.getElementById('clip').readyState >= 2")
+    assert elsewhere.get_attribute("#download", "href") == f"/v1/swings/{swing_id}/video?download=1"
+    shot("desktop-analysis-second-device", elsewhere)
+    other.close()
+
+    # Library: both swings with thumbnails; favourite one (the other stays unkept).
     page.goto(f"{web_server}/library")
     page.wait_for_selector(".swing-card img")
     assert page.locator(".swing-card").count() == SWINGS_TO_SEE
     first = page.locator(f".swing-card[data-swing-id='{swing_id}']")
     first.locator("button.favorite").click()
-    first.locator("button.keep").click()
-    first.locator("button.keep[aria-pressed='true']").wait_for()
+    first.locator("button.keep[aria-pressed='true']").wait_for()  # kept on its analysis page
+    assert "Clips on the server" in page.inner_text("#storage")
     assert api(page, f"/swings/{swing_id}")["favorite"] is True
     shot("desktop-library")
 

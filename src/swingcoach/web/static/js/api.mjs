@@ -7,9 +7,10 @@ const SESSION_KEY = "swingcoach.session";
 const CSRF = { "X-Requested-With": "swingcoach" };
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, body = null) {
     super(message);
     this.status = status;
+    this.body = body; // the server's JSON answer, when it gave one
   }
 }
 
@@ -61,26 +62,29 @@ export async function freshAccess() {
   return refresh();
 }
 
-async function errorMessage(response) {
+async function apiError(response) {
   try {
     const body = await response.json();
-    if (typeof body.detail === "string") return body.detail;
-    return JSON.stringify(body.detail ?? body);
+    return new ApiError(response.status, typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? body), body);
   } catch {
-    return `${response.status} ${response.statusText}`;
+    return new ApiError(response.status, `${response.status} ${response.statusText}`);
   }
 }
 
 // fetch() against the API: JSON in and out, ApiError with the server's message on a non-2xx.
 // A 401 means the token is gone or expired: the visitor is sent to log in again.
-export async function api(path, { method = "GET", json, form, signal, redirectOn401 = true } = {}) {
-  const headers = { ...CSRF };
+// `raw`: a Blob sent as it is, with `headers` (a chunk of a clip).
+export async function api(path, { method = "GET", json, form, raw, headers: extra = {}, signal, redirectOn401 = true } = {}) {
+  const headers = { ...CSRF, ...extra };
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
     body = typeof json === "string" ? json : JSON.stringify(json);
   } else if (form !== undefined) {
     body = form;
+  } else if (raw !== undefined) {
+    headers["Content-Type"] = "application/octet-stream";
+    body = raw;
   }
   let response = await fetch(`/v1${path}`, { method, headers, body, signal });
   if (response.status === 401 && redirectOn401 && signedIn()) {
@@ -91,7 +95,7 @@ export async function api(path, { method = "GET", json, form, signal, redirectOn
       requireLogin();
     }
   }
-  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+  if (!response.ok) throw await apiError(response);
   if (response.status === 204) return null;
   return (response.headers.get("content-type") || "").includes("json") ? response.json() : response;
 }

@@ -8,6 +8,9 @@ import * as store from "./store.mjs";
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 60000;
 const RETRYABLE = new Set([408, 425, 429]);
+// Chunks of a clip upload: small enough that a dropped connection loses little, far below the
+// server's limit per request.
+const CLIP_CHUNK = 1024 * 1024;
 
 export const events = new EventTarget();
 let timer = null;
@@ -22,9 +25,10 @@ function emit(type, item, detail = {}) {
   events.dispatchEvent(new CustomEvent(type, { detail: { item, ...detail } }));
 }
 
-// kind "payload": body is the SwingPayload JSON. kind "clip": blob is the video, uploaded under the
-// same swing id: the server attaches it to the swing its keypoints made and re-analyses it from the
-// clip (one physical swing stays one swing in the library and the statistics).
+// kind "payload": body is the SwingPayload JSON. kind "clip": blob is the video, uploaded in chunks
+// under the same swing id (resumed where the server stands after a lost connection or a closed
+// tab): the server attaches it to the swing its keypoints made and re-analyses it from the clip
+// (one physical swing stays one swing in the library and the statistics).
 export async function enqueue(swingId, kind, content) {
   const item = {
     key: `${swingId}:${kind}`,
@@ -43,12 +47,25 @@ export async function enqueue(swingId, kind, content) {
   return item;
 }
 
+async function sendClip(item) {
+  const path = `/swings/${item.swingId}/clip`, total = item.blob.size;
+  let state = await api(path);
+  while (!state.complete) {
+    const start = state.received, end = Math.min(total, start + CLIP_CHUNK);
+    try {
+      state = await api(path, { method: "PUT", raw: item.blob.slice(start, end), headers: { "Content-Range": `bytes ${start}-${end - 1}/${total}` } });
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 409 && Number.isInteger(error.body?.received))) throw error;
+      state = { received: error.body.received, complete: false }; // resume where the server stands
+    }
+    emit("progress", item, { received: state.received, total });
+  }
+  return state;
+}
+
 function send(item) {
   if (item.kind === "payload") return api("/swings", { method: "POST", json: item.body });
-  const form = new FormData();
-  form.append("swing_id", item.swingId);
-  form.append("file", item.blob, `${item.swingId}.${item.blob.type.includes("mp4") ? "mp4" : "webm"}`);
-  return api("/swings/video", { method: "POST", form });
+  return sendClip(item);
 }
 
 async function attempt(item) {

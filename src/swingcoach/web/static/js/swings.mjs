@@ -2,6 +2,7 @@
 
 import { api } from "./api.mjs";
 import { el } from "./layout.mjs";
+import * as outbox from "./outbox.mjs";
 import { unpackKeypoints } from "./payload.mjs";
 import { drawFigure, fitTransform } from "./skeleton.mjs";
 import * as store from "./store.mjs";
@@ -49,4 +50,25 @@ export async function thumbnail(swing, width = 210, height = 280) {
 export async function deleteSwing(swingId) {
   await api(`/swings/${swingId}`, { method: "DELETE" });
   await store.remove("clips", swingId).catch(() => {});
+}
+
+// "Keep video": kept past the retention period, and a clip recorded in this browser goes to the
+// server (through the outbox: resumable, retried), so every device of the golfer plays it.
+// Returns the updated swing and whether an upload was queued.
+export async function keepVideo(swing, keep) {
+  const updated = await api(`/swings/${swing.id}`, { method: "PATCH", json: { keep } });
+  const local = keep && !swing.has_video ? await store.get("clips", swing.id).catch(() => undefined) : undefined;
+  if (local?.clip) await outbox.enqueue(swing.id, "clip", { blob: local.clip });
+  return { swing: updated, uploading: Boolean(local?.clip) };
+}
+
+export function formatBytes(bytes) {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`;
+}
+
+// "12.3 MB of 500 MB used (4 clips)"
+export async function storageText() {
+  const usage = await api("/users/me/storage");
+  const quota = usage.quota_bytes === null ? "" : ` of ${formatBytes(usage.quota_bytes)}`;
+  return `Clips on the server: ${formatBytes(usage.used_bytes)}${quota} used (${usage.clips} clip${usage.clips === 1 ? "" : "s"})`;
 }

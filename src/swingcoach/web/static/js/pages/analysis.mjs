@@ -7,7 +7,8 @@ import { analysisEvents, el, fitAspect, formatDate, pageError, setupLayout, toas
 import { Drawings, fromPose } from "../drawing.mjs";
 import { drawFigure, drawSkeleton, fitTransform } from "../skeleton.mjs";
 import * as store from "../store.mjs";
-import { deleteSwing, loadPoses } from "../swings.mjs";
+import * as outbox from "../outbox.mjs";
+import { deleteSwing, keepVideo, loadPoses, storageText } from "../swings.mjs";
 import { EVENT_NAMES, eventLabel, viewLabel } from "../words.mjs";
 
 setupLayout();
@@ -47,6 +48,49 @@ function toggleButton(button, field, labels) {
     } catch (error) {
       toast(error.message, { tone: "bad" });
     }
+  });
+}
+
+// Keep video: kept past the retention period, and this browser's clip uploaded to the server with
+// a progress bar; once stored it plays and downloads on any device of the golfer.
+function keepButton() {
+  const button = $("keep");
+  const show = () => {
+    button.setAttribute("aria-pressed", String(view.swing.keep));
+    button.textContent = view.swing.keep ? "Video kept" : "Keep video";
+    $("download").hidden = !view.swing.has_video;
+    $("download").href = `/v1/swings/${swingId}/video?download=1`;
+  };
+  show();
+  button.addEventListener("click", async () => {
+    try {
+      const { swing, uploading } = await keepVideo(view.swing, !view.swing.keep);
+      view.swing = { ...view.swing, ...swing };
+      if (uploading) {
+        $("clip-progress").hidden = false;
+        $("clip-status").textContent = "Uploading the clip…";
+      }
+      show();
+    } catch (error) {
+      toast(error.message, { tone: "bad" });
+    }
+  });
+  outbox.events.addEventListener("progress", ({ detail }) => {
+    if (detail.item.swingId !== swingId) return;
+    $("clip-progress").max = detail.total;
+    $("clip-progress").value = detail.received;
+    $("clip-status").textContent = `Uploading the clip: ${Math.round((100 * detail.received) / detail.total)}%`;
+  });
+  outbox.events.addEventListener("delivered", async ({ detail }) => {
+    if (detail.item.swingId !== swingId || detail.item.kind !== "clip") return;
+    $("clip-progress").hidden = true;
+    view.swing = { ...view.swing, has_video: true };
+    $("clip-status").textContent = `Clip kept on the server: it plays on your other devices. ${await storageText().catch(() => "")}`;
+    document.body.dataset.clipKept = "true";
+    show();
+  });
+  outbox.events.addEventListener("failed", ({ detail }) => {
+    if (detail.item.swingId === swingId && detail.item.kind === "clip") $("clip-status").textContent = `The clip was not kept: ${detail.item.error}`;
   });
 }
 
@@ -388,13 +432,14 @@ async function show() {
     $("failed").textContent = "This swing does not exist (or was deleted).";
     $("failed").hidden = false;
     $("swing-actions").hidden = true;
+    $("download").hidden = true;
     return;
   }
   view.swing = swing;
   $("swing-meta").textContent = `${formatDate(swing.swung_at)} · ${swing.source === "video" ? "video upload" : "from the camera"}`;
   $("compare-link").href = `/compare?b=${swingId}`;
   toggleButton($("favorite"), "favorite", ["☆ Favourite", "★ Favourite"]);
-  toggleButton($("keep"), "keep", ["Keep video", "Video kept"]);
+  keepButton();
   if (swing.status === "processing") {
     $("processing").hidden = false;
     return;

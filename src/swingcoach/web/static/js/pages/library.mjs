@@ -2,7 +2,7 @@
 
 import { api, requireLogin } from "../api.mjs";
 import { analysisEvents, el, formatDate, formatScore, pageError, scoreTone, setupLayout, toast } from "../layout.mjs";
-import { deleteSwing, thumbnail } from "../swings.mjs";
+import { deleteSwing, keepVideo, storageText, thumbnail } from "../swings.mjs";
 import { faultText } from "../words.mjs";
 
 setupLayout();
@@ -19,7 +19,9 @@ function toggle(swing, field, button, labels) {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      const updated = await api(`/swings/${swing.id}`, { method: "PATCH", json: { [field]: !swing[field] } });
+      const updated = field === "keep"
+        ? (await keepVideo(swing, !swing.keep)).swing
+        : await api(`/swings/${swing.id}`, { method: "PATCH", json: { [field]: !swing[field] } });
       swing[field] = updated[field];
       button.setAttribute("aria-pressed", String(swing[field]));
       button.textContent = labels[swing[field] ? 1 : 0];
@@ -85,6 +87,7 @@ async function load(reset) {
   grid.append(...page.items.map(card));
   more.hidden = offset >= total;
   showCount();
+  document.getElementById("storage").textContent = await storageText();
 }
 
 for (const button of document.querySelectorAll("[data-filter]")) {
