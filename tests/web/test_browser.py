@@ -186,6 +186,15 @@ def test_practice_to_analysis_to_delete(
     wait_until(elsewhere, "document.getElementById('clip').readyState >= 2")
     assert elsewhere.get_attribute("#download", "href") == f"/v1/swings/{swing_id}/video?download=1"
     shot("desktop-analysis-second-device", elsewhere)
+    # Tagged as a drill, the clip plays with that drill among the recommendations.
+    drill = next(i for i in api(elsewhere, "/recommendations")["items"] if i["kind"] == "drill")
+    elsewhere.select_option("#drill", drill["id"])
+    wait_until(elsewhere, "document.getElementById('drill-status').textContent.startsWith('Saved: it plays')")
+    elsewhere.goto(f"{web_server}/recommendations")
+    clip = f".rec[data-id='{drill['id']}'] .drill-clips video"
+    elsewhere.wait_for_selector(clip)
+    wait_until(elsewhere, f'document.querySelector("{clip}").readyState >= 1')
+    shot("desktop-recommendations-drill-clip", elsewhere)
     other.close()
 
     # Library: both swings with thumbnails; favourite one (the other stays unkept).

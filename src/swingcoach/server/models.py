@@ -138,6 +138,7 @@ class Swing(Base):
     note: Mapped[str | None] = mapped_column(String(2000))
     # The golfer's drawings on the frame (api.schemas.Drawing), in video pixels.
     drawings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    drill: Mapped[str | None] = mapped_column(String(64))  # the catalog drill its clip shows
 
 
 class Job(Base):

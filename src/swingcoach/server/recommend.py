@@ -26,6 +26,7 @@ RECENT_SWINGS = 20
 MIN_SHARE = 0.25
 MAX_DRILLS = 5
 MAX_EQUIPMENT = 3
+DRILL_CLIPS = 3  # the golfer's own videos of a drill shown with it, newest first
 
 
 class CatalogItem(BaseModel):
@@ -45,6 +46,10 @@ class CatalogItem(BaseModel):
             if metric not in metrics or status not in ("low", "high"):
                 raise ValueError(f"unknown fault {fault!r}: use <metric>:<low|high> of references.toml")
         return faults
+
+
+def drill_ids() -> set[str]:
+    return {item.id for item in load_catalog() if item.kind == "drill"}
 
 
 @cache
@@ -119,9 +124,26 @@ def recommendations_for(session: Session, user_id: uuid.UUID) -> Recommendations
         )
     )
     items = recommend([faults for faults, _ in recent], [metrics for _, metrics in recent], load_catalog())
+    clips = _drill_clips(session, user_id)
+    for item in items:
+        item.clips = clips.get(item.id, [])
     note = None
     if not recent:
         note = "No analysed swings yet: send a few swings to get recommendations."
     elif not items:
         note = f"No fault shows up in at least {MIN_SHARE:.0%} of your last {len(recent)} swings: keep it up."
     return Recommendations(swings_considered=len(recent), items=items, note=note)
+
+
+def _drill_clips(session: Session, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
+    """The golfer's swings whose stored clip shows a drill, by drill, newest first."""
+    tagged = session.execute(
+        select(Swing.drill, Swing.id)
+        .where(Swing.user_id == user_id, Swing.drill.is_not(None), Swing.video_key.is_not(None))
+        .order_by(Swing.swung_at.desc())
+    )
+    clips: dict[str, list[uuid.UUID]] = {}
+    for drill, swing_id in tagged:
+        if len(clips.setdefault(drill, [])) < DRILL_CLIPS:
+            clips[drill].append(swing_id)
+    return clips

@@ -19,6 +19,7 @@ from starlette.types import Scope
 from swingcoach import __version__
 from swingcoach.analysis.metrics import ANY, DEFINITIONS
 from swingcoach.analysis.reference import load_references
+from swingcoach.server.recommend import load_catalog
 from swingcoach.web.app_shell import manifest, shell
 from swingcoach.web.browser_models import MODEL_FILE, MODEL_URL, browser_config
 
@@ -97,6 +98,10 @@ def mount_web(app: FastAPI) -> None:
     # The golfer's name of each metric, so a fault reads the same on every page (server.stats too).
     labels = {name: ref.label for name, ref in load_references().metrics.items()}
     config["metricLabels"] = labels
+    # Drills a clip can be tagged with (the golfer's own drill videos on the recommendations).
+    config["drills"] = [
+        {"id": item.id, "title": item.title} for item in load_catalog() if item.kind == "drill"
+    ]
     # The camera guide: what each view measures (and, for the rest, why not).
     config["viewMetrics"] = {
         view: [

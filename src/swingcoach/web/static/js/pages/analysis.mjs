@@ -1,7 +1,7 @@
 // Analysis of one swing: the clip with the skeleton and event markers, the 8 event frames, score,
 // advice, metrics against tour ranges, the golfer over the tour swings at each event, and the ball flight.
 
-import { api, freshAccess, requireLogin } from "../api.mjs";
+import { api, config, freshAccess, requireLogin } from "../api.mjs";
 import { scoreRing } from "../charts.mjs";
 import { analysisEvents, el, fitAspect, formatDate, pageError, setupLayout, toast } from "../layout.mjs";
 import { Drawings, fromPose } from "../drawing.mjs";
@@ -91,6 +91,24 @@ function keepButton() {
   });
   outbox.events.addEventListener("failed", ({ detail }) => {
     if (detail.item.swingId === swingId && detail.item.kind === "clip") $("clip-status").textContent = `The clip was not kept: ${detail.item.error}`;
+  });
+}
+
+// Tagging the clip as a drill: it then plays with that drill on the recommendations page (once the
+// clip is on the server: "Keep video").
+function drillTag() {
+  const select = $("drill"), status = $("drill-status");
+  select.append(...config().drills.map((drill) => new Option(drill.title, drill.id)));
+  select.value = view.swing.drill ?? "";
+  select.addEventListener("change", async () => {
+    try {
+      view.swing = { ...view.swing, ...(await api(`/swings/${swingId}`, { method: "PATCH", json: { drill: select.value || null } })) };
+      status.textContent = !view.swing.drill ? "" : view.swing.has_video
+        ? "Saved: it plays with this drill in For you."
+        : "Saved. Keep the video so it plays with this drill in For you.";
+    } catch (error) {
+      status.textContent = `Not saved: ${error.message}`;
+    }
   });
 }
 
@@ -440,6 +458,7 @@ async function show() {
   $("compare-link").href = `/compare?b=${swingId}`;
   toggleButton($("favorite"), "favorite", ["☆ Favourite", "★ Favourite"]);
   keepButton();
+  drillTag();
   if (swing.status === "processing") {
     $("processing").hidden = false;
     return;

@@ -1,4 +1,5 @@
-"""The golfer's drawings on a swing's frame (lines, angles, circles, spine line, head box).
+"""The golfer's drawings on a swing's frame (lines, angles, circles, spine line, head box), and the
+catalog drill a swing's clip shows (the golfer's own drill videos on the recommendations).
 
 Revision ID: 0008
 Revises: 0007
@@ -21,7 +22,9 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 
 def upgrade() -> None:
     op.add_column("swings", sa.Column("drawings", JSON, nullable=False, server_default="[]"))
+    op.add_column("swings", sa.Column("drill", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("swings", "drill")
     op.drop_column("swings", "drawings")
