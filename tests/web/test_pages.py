@@ -20,7 +20,7 @@ from swingcoach.web.pages import PAGES, STATIC, Page
 OWN_FILES = [
     path
     for path in [*STATIC.rglob("*"), *(STATIC.parent / "templates").rglob("*")]
-    if path.is_file() and "vendor" not in path.parts and path.suffix in (".mjs", ".css", ".j2", ".svg")
+    if path.is_file() and "vendor" not in path.parts and path.suffix in (".mjs", ".js", ".css", ".j2", ".svg")
 ]
 IMPORT = re.compile(
     r"""(?:^|\s)(?:import|export)\s[^"';]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']"""
@@ -123,3 +123,20 @@ def test_the_pages_name_pose_models_that_are_served(client: TestClient) -> None:
 
 def test_icon_is_served(client: TestClient) -> None:
     assert client.get("/static/icon.svg").headers["content-type"].startswith("image/svg")
+
+
+def test_the_manifest_and_the_app_shell_are_served(client: TestClient) -> None:
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    for icon in manifest.json()["icons"]:
+        assert client.get(icon["src"]).status_code == 200, icon
+    shell = client.get("/app-shell.json").json()
+    assert len(shell["version"]) == 16
+    # Everything the service worker keeps must be there, or its install fails as a whole.
+    for url in shell["urls"]:
+        assert client.get(url).status_code == 200, url
+    worker = client.get("/sw.js")
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["cache-control"] == "no-cache"
+    page = client.get("/practice").text
+    assert json.loads(CONFIG.search(page).group(1))["shell"] == shell["version"]
