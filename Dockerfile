@@ -16,7 +16,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     SWINGCOACH_DATA_DIR=/data
 RUN useradd --create-home --uid 10001 swingcoach \
-    && mkdir /data && chown swingcoach:swingcoach /data
+    && mkdir -p /data/upload-staging && chown -R swingcoach:swingcoach /data
 COPY --from=build /opt/venv /opt/venv
 USER swingcoach
 WORKDIR /home/swingcoach

@@ -159,6 +159,17 @@ class Client:
     def upload(self, data: bytes, name: str = "swing.mp4", **form: str) -> httpx.Response:
         return self.http.post("/v1/swings/video", files={"file": (name, data, "video/mp4")}, data=form)
 
+    def put_chunk(self, swing_id: str, data: bytes, start: int, total: int) -> httpx.Response:
+        """One chunk of the swing's clip (resumable upload): `data` at byte `start` of `total`."""
+        return self.http.put(
+            f"/v1/swings/{swing_id}/clip",
+            content=data,
+            headers={
+                "Content-Range": f"bytes {start}-{start + len(data) - 1}/{total}",
+                "Content-Type": "application/octet-stream",
+            },
+        )
+
     def wait_job(self, job_id: str, until: Callable[[dict[str, Any]], bool], timeout_s: float = 180) -> dict:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

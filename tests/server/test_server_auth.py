@@ -252,8 +252,11 @@ def test_export_is_one_archive_of_every_swing_and_only_yours(service: Service, o
 def test_deleting_the_account_removes_every_row_clip_and_token(
     service: Service, owner_with_data: Any, make_payload: MakePayload
 ) -> None:
-    owner, payloads, _ = owner_with_data
+    owner, payloads, video = owner_with_data
     owner.http.put("/v1/users/me/webhook", json={"url": "http://127.0.0.1:9/hook", "secret": "s" * 20})
+    assert owner.put_chunk(str(payloads[1].swing_id), video[:1000], 0, len(video)).status_code == 200
+    staged = Path(service.api.env["SWINGCOACH_DATA_DIR"]) / "upload-staging" / owner.user_id
+    assert any(staged.iterdir()), "an unfinished clip upload"
     stranger = service.client()
     assert stranger.post_swing(make_payload()).status_code == 201
     folder = _storage_root(service) / "videos" / owner.user_id
@@ -274,6 +277,7 @@ def test_deleting_the_account_removes_every_row_clip_and_token(
     assert gone.status_code == 204, gone.text
     assert _rows(service, owner.user_id) == dict.fromkeys((*USER_TABLES, "users"), 0)
     assert not folder.exists() or not any(folder.rglob("*"))
+    assert not staged.exists(), "the unfinished upload went too"
     for token in (owner.http.headers["Authorization"].removeprefix("Bearer "), tokens["access_token"]):
         refused = httpx.get(f"{service.url}/v1/swings", headers=bearer(token))
         assert refused.status_code == 401  # not an empty list of swings
@@ -289,10 +293,13 @@ def test_deleting_the_account_removes_every_row_clip_and_token(
 
 def test_files_of_the_embedded_service_are_private(embedded: Service, make_payload: MakePayload) -> None:
     client = embedded.client()
-    assert client.post_swing(make_payload()).status_code == 201
+    payload = make_payload()
+    assert client.post_swing(payload).status_code == 201
+    assert client.put_chunk(str(payload.swing_id), bytes(10), 0, 100).status_code == 200  # staged
     data = Path(embedded.api.env["SWINGCOACH_DATA_DIR"])
     created = [data, *data.rglob("*")]
     assert any(p.name == "swingcoach.db" for p in created)
+    assert any(p.name == f"{payload.swing_id}.part" for p in created)
     for path in created:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path} is {oct(mode)}"

@@ -3,6 +3,7 @@ the dead letter, manual retry, the lease as a fencing token, and the reaper."""
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from swingcoach.server.jobs.reaper import reap
 from swingcoach.server.jobs.tasks import claim, fail_job, lease_heartbeat, process_job, retry_delay
 from swingcoach.server.models import Job, JobStatus, Notification, Swing, SwingStatus, User, utcnow
 from swingcoach.server.services import Services, build_services
+from swingcoach.server.staging import Staged
 from swingcoach.server.storage import Readable, Storage
 
 
@@ -225,3 +227,38 @@ def test_videos_past_retention_are_deleted_unless_kept(services: Services, demo_
     assert stored[old_swing.id] is None and not (root / old_swing.video_key).exists()
     assert stored[kept_swing.id] == kept_swing.video_key and (root / kept_swing.video_key).exists()
     assert stored[new_swing.id] == new_swing.video_key and (root / new_swing.video_key).exists()
+
+
+def test_the_reaper_deletes_uploads_that_stopped_receiving_chunks(services: Services) -> None:
+    """Staging of a resumable clip upload with no chunk for `upload_staging_hours` (24) goes; a
+    recent one, or one receiving a chunk right now, stays."""
+    staging, user_id = services.staging, uuid.uuid4()
+    stale, fresh = uuid.uuid4(), uuid.uuid4()
+    for swing_id in (stale, fresh):
+        upload = staging.lock(user_id, swing_id, create=True)
+        assert upload is not None
+        try:
+            upload.append(0, 100, b"x" * 10)
+        finally:
+            upload.close()
+    folder = services.settings.resolved_upload_staging_dir / str(user_id)
+    long_ago = time.time() - 25 * 3600
+    os.utime(folder / f"{stale}.part", (long_ago, long_ago))
+    orphan = folder / f"{uuid.uuid4()}.json"  # a total whose part is gone
+    orphan.write_text('{"total": 5}')
+    os.utime(orphan, (long_ago, long_ago))
+
+    writing = staging.lock(user_id, stale, create=False)
+    assert writing is not None
+    try:
+        reap(services)
+        assert staging.state(user_id, stale) == Staged(10, 100), "a chunk is arriving: left alone"
+    finally:
+        writing.close()
+    reap(services)
+    assert staging.state(user_id, stale) is None and not (folder / f"{stale}.json").exists()
+    assert not orphan.exists()
+    assert staging.state(user_id, fresh) == Staged(10, 100)
+    os.utime(folder / f"{fresh}.part", (long_ago, long_ago))
+    reap(services)
+    assert not folder.exists(), "the user's folder goes with their last upload"

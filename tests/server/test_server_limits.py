@@ -147,6 +147,36 @@ def test_the_storage_quota_counts_stored_clips(limited: Service, demo_video: Pat
     assert client.upload(clip).status_code == 202, "deleting a swing frees its clip's space"
 
 
+def test_a_clip_sent_in_chunks_counts_against_the_quota_first_and_last(
+    limited: Service, demo_video: Path, make_payload: MakePayload
+) -> None:
+    """The first chunk is refused when the announced total cannot fit; one that fitted then is
+    checked again when the clip is whole (the quota filled up meanwhile), and nothing is kept."""
+    client = limited.client()
+    clip = demo_video.read_bytes()
+    half = len(clip) // 2
+    assert client.upload(clip).status_code == 202
+    payload = make_payload()
+    assert client.post_swing(payload).status_code == 201
+    swing_id = str(payload.swing_id)
+    assert client.put_chunk(swing_id, clip[:half], 0, len(clip)).status_code == 200
+    assert client.upload(clip).status_code == 202, "staged chunks hold no quota"
+    assert client.http.get("/v1/users/me/storage").json() == {
+        "used_bytes": 2 * len(clip),
+        "quota_bytes": QUOTA,
+        "clips": 2,
+    }
+    last = client.put_chunk(swing_id, clip[half:], half, len(clip))
+    assert last.status_code == 413, last.text
+    assert "storage quota of 1 MiB" in last.json()["detail"]
+    assert client.http.get(f"/v1/swings/{swing_id}/clip").json()["received"] == 0, "staging removed"
+    assert len(storage_files(limited, client.user_id)) == 2, "the refused clip was not stored"
+    first = client.put_chunk(swing_id, clip[:half], 0, len(clip))
+    assert first.status_code == 413 and "storage quota of 1 MiB" in first.json()["detail"]
+    assert client.http.get(f"/v1/swings/{swing_id}/clip").json()["received"] == 0, "refused up front"
+    assert client.http.get(f"/v1/swings/{swing_id}").json()["has_video"] is False
+
+
 def test_a_failed_upload_loses_its_clip_and_keeps_its_error(limited: Service, demo_video: Path) -> None:
     client = limited.client()
     accepted = client.upload(demo_video.read_bytes()[:3000])  # a header, then nothing decodable

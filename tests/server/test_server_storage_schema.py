@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import inspect
 
 from swingcoach.server.db import alembic_config, create_db_engine, migrate
 from swingcoach.server.models import Base
+from swingcoach.server.staging import Staged, StagingMismatch, UploadStaging
 from swingcoach.server.storage import LocalStorage, S3Storage, open_storage
 
 
@@ -60,6 +63,50 @@ def test_local_storage_writes_whole_objects_and_stays_inside_its_folder(tmp_path
     storage.delete("videos/a/b/clip.mp4")  # deleting twice is fine
     with pytest.raises(ValueError, match="s3://bucket"):
         open_storage("gs://bucket/x")
+
+
+def test_upload_staging_takes_each_chunk_once_in_order(tmp_path: Path) -> None:
+    """Two requests with the same first chunk at once (a client retrying): one is appended, the
+    other is told where the upload is; a total is kept from the first chunk; ids only in names."""
+    staging = UploadStaging(tmp_path / "staging")
+    user_id, swing_id = uuid.uuid4(), uuid.uuid4()
+    assert staging.state(user_id, swing_id) is None
+    assert staging.lock(user_id, swing_id, create=False) is None
+    assert not (tmp_path / "staging").exists(), "asking creates nothing"
+    barrier = threading.Barrier(2)
+
+    def send(data: bytes) -> Staged:
+        barrier.wait()
+        upload = staging.lock(user_id, swing_id, create=True)
+        assert upload is not None
+        try:
+            return upload.append(0, 8, data)
+        except StagingMismatch as mismatch:
+            return mismatch.staged
+        finally:
+            upload.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(send, [b"abcd", b"abcd"]))
+    assert answers == [Staged(4, 8), Staged(4, 8)]
+    part = tmp_path / "staging" / str(user_id) / f"{swing_id}.part"
+    assert part.read_bytes() == b"abcd", "appended once"
+    upload = staging.lock(user_id, swing_id, create=False)
+    assert upload is not None
+    try:
+        with pytest.raises(StagingMismatch, match="total of 8 bytes"):
+            upload.append(4, 9, b"efgh")
+        with pytest.raises(StagingMismatch, match="starts at byte 4"):
+            upload.append(2, 8, b"cdef")
+        assert upload.append(4, 8, b"efgh") == Staged(8, 8)
+        with upload.reader() as stream:
+            assert stream.read() == b"abcdefgh"
+        upload.discard()
+    finally:
+        upload.close()
+    assert staging.state(user_id, swing_id) is None and not part.parent.exists()
+    with pytest.raises(ValueError, match="badly formed"):
+        staging.state("../../etc", swing_id)  # type: ignore[arg-type]
 
 
 def test_s3_storage_against_an_s3_api(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -43,6 +44,7 @@ from swingcoach.web import mount_web
 
 log = get_logger(__name__)
 VIDEO_UPLOAD_PATH = "/v1/swings/video"
+CLIP_CHUNK_PATH = re.compile(r"/v1/swings/[^/]+/clip")  # PUT: one chunk of a resumable upload
 PRIVATE_UMASK = 0o077  # files 0600, folders 0700
 
 
@@ -226,6 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         default_limit=settings.max_json_bytes,
         limits={VIDEO_UPLOAD_PATH: settings.max_video_bytes + MULTIPART_OVERHEAD},
+        patterns=[(CLIP_CHUNK_PATH, settings.max_chunk_bytes)],
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)

@@ -11,6 +11,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,16 +35,30 @@ def too_large(limit: int) -> HTTPException:
 class BodySizeLimit:
     """Refuses bodies over the limit: at once when Content-Length says so, else while streaming."""
 
-    def __init__(self, app: ASGIApp, default_limit: int, limits: dict[str, int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        default_limit: int,
+        limits: dict[str, int],
+        patterns: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.default_limit = default_limit
         self.limits = limits
+        self.patterns = patterns
+
+    def limit(self, path: str) -> int:
+        if path in self.limits:
+            return self.limits[path]
+        return next(
+            (limit for pattern, limit in self.patterns if pattern.fullmatch(path)), self.default_limit
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limits.get(scope["path"], self.default_limit)
+        limit = self.limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _reject(send, limit)

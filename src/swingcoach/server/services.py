@@ -16,6 +16,7 @@ from swingcoach.server.jobs.queue import CeleryQueue, JobQueue, LocalQueue
 from swingcoach.server.jobs.tasks import process_job
 from swingcoach.server.live_views import LiveViewRelay
 from swingcoach.server.notify import Notifier, StreamHub, WebhookSender
+from swingcoach.server.staging import UploadStaging
 from swingcoach.server.storage import Storage, open_storage
 
 
@@ -27,6 +28,7 @@ class Services:
     storage: Storage
     analyzer: Analyzer
     notifier: Notifier
+    staging: UploadStaging
     queue: JobQueue = field(init=False)
     live_views: LiveViewRelay = field(default_factory=LiveViewRelay)
 
@@ -57,6 +59,7 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
                 settings.webhook_timeout_seconds, settings.webhook_attempts, settings.webhook_allow
             ),
         ),
+        staging=UploadStaging(settings.resolved_upload_staging_dir),
     )
     if settings.embedded_queue:
         services.queue = LocalQueue(lambda job_id: process_job(services, job_id), settings.embedded_workers)

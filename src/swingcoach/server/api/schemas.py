@@ -192,6 +192,17 @@ class SwingSummary(BaseModel):
     keep: bool
     note: str | None
     error: str | None
+    has_video: Annotated[bool, BeforeValidator(lambda key: key is not None)] = Field(
+        validation_alias="video_key",
+        description="A clip is stored: GET /v1/swings/{id}/video plays it (whatever the source).",
+    )
+    video_bytes: int | None = Field(description="The stored clip's size (null without a clip).")
+
+    @model_validator(mode="after")
+    def _no_size_without_clip(self) -> SwingSummary:
+        if not self.has_video:
+            self.video_bytes = None  # the size of a clip deleted after its retention
+        return self
 
 
 class SwingDetail(SwingSummary):
@@ -234,6 +245,24 @@ class UploadAccepted(BaseModel):
     swing_id: uuid.UUID
     job_id: uuid.UUID
     status: str
+
+
+# --- resumable clip uploads (docs/server.md "Resumable clip uploads") ---
+class ClipUpload(BaseModel):
+    """Where a resumable clip upload stands."""
+
+    swing_id: uuid.UUID
+    received: int = Field(description="Bytes the server holds: the next chunk starts here.")
+    total: int | None = Field(description="The clip's size, fixed by the first chunk; null before it.")
+    complete: bool = Field(description="The clip is stored with the swing and its analysis queued.")
+    job_id: uuid.UUID | None = Field(default=None, description="When complete: the analysis job.")
+    status: str | None = Field(default=None, description="When complete: the job's status.")
+
+
+class StorageUsage(BaseModel):
+    used_bytes: int = Field(description="The user's stored clips, each once (what the quota counts).")
+    quota_bytes: int | None = Field(description="The most the user may store; null: no quota.")
+    clips: int = Field(description="Stored clips.")
 
 
 class ServedModels(BaseModel):
@@ -316,6 +345,13 @@ class ErrorBody(BaseModel):
 
     detail: str
     errors: list[ErrorItem] | None = None
+
+
+class ClipConflict(ErrorBody):
+    """409 of a chunk that does not continue the upload: resume at `received`."""
+
+    received: int
+    total: int | None
 
 
 # Every error answer of the API, one description per status. The statuses any route may answer

@@ -117,6 +117,17 @@ class Settings(BaseSettings):
     storage_quota_bytes: int = Field(
         default=2 * GiB, gt=0, description="Stored video clips per user, all together."
     )
+    # Resumable clip uploads (PUT /v1/swings/{id}/clip): chunks wait in a staging folder until the
+    # clip is whole. API processes that serve one client's chunks must share it (one host: a volume).
+    upload_staging_dir: Path | None = Field(
+        default=None, description="Chunks of unfinished clip uploads; default: data_dir/upload-staging."
+    )
+    max_chunk_bytes: int = Field(
+        default=8 * MiB, gt=0, description="Largest chunk of a resumable clip upload (one request)."
+    )
+    upload_staging_hours: float = Field(
+        default=24.0, gt=0, description="An unfinished upload with no chunk for this long is deleted."
+    )
 
     pose_backend: str = Field(default="blazepose-full", description="Pose model of the video path.")
     event_detector: str = Field(
@@ -209,6 +220,10 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_storage_url(self) -> str:
         return self.storage_url or str(self.data_dir.resolve() / "storage")
+
+    @cached_property
+    def resolved_upload_staging_dir(self) -> Path:
+        return (self.upload_staging_dir or self.data_dir / "upload-staging").resolve()
 
     @property
     def video_limits(self) -> VideoLimits:

@@ -53,19 +53,27 @@ class QuotaExceeded(ValueError):
     """Storing the clip would take the user's stored clips past the storage quota."""
 
 
-def stored_bytes(session: Session, user_id: uuid.UUID) -> int:
-    """The user's stored clips, each once (the swings of one upload share its clip)."""
+@dataclass(frozen=True)
+class ClipUsage:
+    bytes: int
+    clips: int
+
+
+def clip_usage(session: Session, user_id: uuid.UUID) -> ClipUsage:
+    """The user's stored clips and their bytes, each clip once (the swings of one upload share it):
+    what the storage quota counts."""
     clips = (
         select(Swing.video_key, Swing.video_bytes)
         .where(Swing.user_id == user_id, Swing.video_key.is_not(None))
         .distinct()
         .subquery()
     )
-    return session.scalar(select(func.coalesce(func.sum(clips.c.video_bytes), 0))) or 0
+    used, count = session.execute(select(func.coalesce(func.sum(clips.c.video_bytes), 0), func.count())).one()
+    return ClipUsage(int(used or 0), int(count or 0))
 
 
 def check_quota(session: Session, user_id: uuid.UUID, size: int, quota: int) -> None:
-    used = stored_bytes(session, user_id)
+    used = clip_usage(session, user_id).bytes
     if used + size > quota:
         raise QuotaExceeded(
             f"this clip ({size / MiB:.1f} MiB) does not fit your storage quota of {quota / MiB:g} MiB "
@@ -335,12 +343,17 @@ def list_swings(
 
 
 def delete_swing(services: Services, swing: Swing) -> None:
-    """Delete the swing and its jobs; the uploaded video goes once no swing refers to it."""
+    """Delete the swing and its jobs; the uploaded video goes once no swing refers to it, and an
+    unfinished upload of its clip goes too."""
     with services.sessions.begin() as session:
         session.execute(delete(Swing).where(Swing.id == swing.id))
         still_used = swing.video_key is not None and session.scalar(
             select(func.count()).where(Swing.video_key == swing.video_key)
         )
+    try:
+        services.staging.discard(swing.user_id, swing.id)
+    except OSError as error:  # the reaper deletes it once it is stale
+        log.warning("could not delete a staged upload", swing_id=str(swing.id), error=str(error))
     if swing.video_key is not None and not still_used:
         try:
             services.storage.delete(swing.video_key)

@@ -134,7 +134,8 @@ def revoke_session(sessions: sessionmaker[Session], user_id: uuid.UUID, session_
 
 
 def delete_account(services: Services, user_id: uuid.UUID) -> int:
-    """Every row of the user, then every stored clip of theirs; the number of clips removed."""
+    """Every row of the user, then their unfinished uploads and every stored clip of theirs; the
+    number of clips removed."""
     with services.sessions.begin() as session:
         keys = set(
             session.scalars(
@@ -145,6 +146,7 @@ def delete_account(services: Services, user_id: uuid.UUID) -> int:
         for table in (Notification, Job, RefreshToken, Swing):
             session.execute(delete(table).where(table.user_id == user_id))
         session.execute(delete(User).where(User.id == user_id))
+    services.staging.discard_user(user_id)
     for key in sorted(keys):
         try:
             services.storage.delete(key)

@@ -6,7 +6,8 @@
   server stopped between the commit and the publish): published again;
 - housekeeping: uploaded videos past their retention (unless the swing is kept), clips of failed
   uploads (normally deleted when the job fails; this catches a process that died first) and of
-  jobs dead for `dead_clip_days`, old notifications.
+  jobs dead for `dead_clip_days`, old notifications, and unfinished clip uploads that received no
+  chunk for `upload_staging_hours`.
 
 Every change is a conditional UPDATE, so several API replicas can reap at once; a message sent
 twice is harmless because processing is idempotent.
@@ -74,6 +75,9 @@ def _housekeeping(services: Services) -> None:
     now = utcnow()
     with services.sessions.begin() as session:
         session.execute(delete(Notification).where(Notification.created_at < now - NOTIFICATION_RETENTION))
+    stale = services.staging.sweep(services.settings.upload_staging_hours * 3600)
+    if stale:
+        log.info("stale clip uploads deleted", uploads=stale)
     dead_before = now - timedelta(days=services.settings.dead_clip_days)
     unusable_job = (Job.status == JobStatus.failed) | (
         (Job.status == JobStatus.dead) & (Job.finished_at < dead_before)

@@ -19,9 +19,10 @@ from swingcoach.server.api.deps import (
     account,
 )
 from swingcoach.server.api.routes.auth import client_address, too_many
-from swingcoach.server.api.schemas import Password, WebhookIn, WebhookOut, error_responses
+from swingcoach.server.api.schemas import Password, StorageUsage, WebhookIn, WebhookOut, error_responses
 from swingcoach.server.core.logging import get_logger
 from swingcoach.server.core.security import HashingBusy, verify_password
+from swingcoach.server.crud.swings import clip_usage
 from swingcoach.server.crud.users import delete_account, export_archive, set_webhook
 from swingcoach.server.notify import WebhookRefused, resolve_webhook
 
@@ -33,6 +34,17 @@ log = get_logger(__name__)
 def get_webhook(user_id: UserId, session: SessionDep) -> WebhookOut:
     user = account(session, user_id)
     return WebhookOut(url=user.webhook_url, signed=user.webhook_secret is not None)
+
+
+@router.get("/me/storage", response_model=StorageUsage)
+def get_storage(user_id: UserId, session: SessionDep, services: ServicesDep) -> StorageUsage:
+    """What the signed-in user's stored clips take, against their storage quota (a clip shared by
+    the swings of one upload counts once; unfinished uploads do not count)."""
+    account(session, user_id)
+    usage = clip_usage(session, user_id)
+    return StorageUsage(
+        used_bytes=usage.bytes, quota_bytes=services.settings.storage_quota_bytes, clips=usage.clips
+    )
 
 
 @router.put("/me/webhook", response_model=WebhookOut)
