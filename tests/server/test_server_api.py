@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -114,6 +115,66 @@ def test_another_users_swing_does_not_exist_for_you(service: Service, make_paylo
     stolen = other.post_swing(payload)
     assert stolen.status_code == 409 and "already in use" in stolen.json()["detail"]
     assert owner.http.get(path).status_code == 200
+
+
+def test_drawings_are_saved_with_the_swing_and_bounded(service: Service, make_payload: MakePayload) -> None:
+    owner, other = service.client(), service.client()
+    payload = make_payload()
+    assert owner.post_swing(payload).status_code == 201
+    path = f"/v1/swings/{payload.swing_id}"
+    drawings = [
+        {"kind": "line", "points": [[10, 20], [300, 400.5]]},
+        {"kind": "angle", "points": [[100, 100], [150, 200], [250, 180]], "frame": 119},
+        {"kind": "circle", "points": [[220, 180], [240, 180]]},
+        {"kind": "spine", "points": [[210, 330], [215, 200]], "frame": 50},
+        {"kind": "head", "points": [[200, 160], [240, 205]], "frame": 50},
+    ]
+    saved = owner.http.patch(path, json={"drawings": drawings})
+    assert saved.status_code == 200, saved.text
+    assert owner.http.get(path).json()["drawings"] == [{"frame": None, **d} for d in drawings[:1]] + [
+        {"frame": None, **d} if "frame" not in d else d for d in drawings[1:]
+    ]
+    # Another account can neither change nor see them.
+    assert other.http.patch(path, json={"drawings": []}).status_code == 404
+    assert len(owner.http.get(path).json()["drawings"]) == len(drawings)
+    for bad in (
+        [{"kind": "arrow", "points": [[0, 0], [1, 1]]}],
+        [{"kind": "angle", "points": [[0, 0], [1, 1]]}],
+        [{"kind": "line", "points": [[0, 0], [1e9, 1]]}],
+        [{"kind": "line", "points": [[0, 0], [1, 1]], "colour": "red"}],
+        [{"kind": "line", "points": [[0, 0], [1, 1]]}] * 51,
+        None,
+    ):
+        assert owner.http.patch(path, json={"drawings": bad}).status_code == 422, bad
+    assert len(owner.http.get(path).json()["drawings"]) == len(drawings)  # nothing lost
+    assert owner.http.patch(path, json={"drawings": []}).json()["drawings"] == []
+
+
+def test_own_clips_tagged_as_drills_play_with_their_recommendation(
+    service: Service, rushed_sequence: Any, demo_video: Path
+) -> None:
+    owner, other = service.client(), service.client()
+    payload = SwingPayload.from_sequence(uuid.uuid4(), rushed_sequence)
+    assert owner.post_swing(payload).status_code == 201
+    drills = [i for i in owner.http.get("/v1/recommendations").json()["items"] if i["kind"] == "drill"]
+    assert drills, "a rushed backswing gets a tempo drill"
+    drill, path = drills[0]["id"], f"/v1/swings/{payload.swing_id}"
+    assert owner.http.patch(path, json={"drill": "no-such-drill"}).status_code == 422
+    assert other.http.patch(path, json={"drill": drill}).status_code == 404
+    tagged = owner.http.patch(path, json={"drill": drill})
+    assert tagged.status_code == 200 and tagged.json()["drill"] == drill
+    # Tagged but without a clip on the server: nothing to play yet.
+    assert _drill_item(owner, drill)["clips"] == []
+    assert owner.upload(demo_video.read_bytes(), swing_id=str(payload.swing_id)).status_code == 202
+    assert _drill_item(owner, drill)["clips"] == [str(payload.swing_id)]
+    assert all(item["clips"] == [] for item in other.http.get("/v1/recommendations").json()["items"])
+    assert owner.http.patch(path, json={"drill": None}).json()["drill"] is None
+    assert _drill_item(owner, drill)["clips"] == []
+
+
+def _drill_item(client: Any, drill: str) -> dict[str, Any]:
+    items = client.http.get("/v1/recommendations").json()["items"]
+    return next(item for item in items if item["id"] == drill)
 
 
 def test_library_filters_pagination_flags_and_delete(service: Service, make_payload: MakePayload) -> None:

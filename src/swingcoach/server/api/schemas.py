@@ -205,7 +205,33 @@ class SwingSummary(BaseModel):
         return self
 
 
+DrawingKind = Literal["line", "angle", "circle", "spine", "head"]
+# Points each kind is made of: line and spine (2 ends), angle (the vertex between 2 ends), circle
+# (centre and a point on it), head (two corners of the box).
+DRAWING_POINTS: dict[str, int] = {"line": 2, "angle": 3, "circle": 2, "spine": 2, "head": 2}
+MAX_DRAWINGS = 50
+Coordinate = Annotated[float, Field(ge=-100_000, le=100_000, allow_inf_nan=False)]
+
+
+class Drawing(BaseModel):
+    """One shape the golfer (or coach) drew on the swing's frame, in video pixels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DrawingKind
+    points: list[tuple[Coordinate, Coordinate]] = Field(min_length=2, max_length=3)
+    frame: int | None = Field(default=None, ge=0, le=100_000, description="The frame it was drawn on.")
+
+    @model_validator(mode="after")
+    def _points_of_kind(self) -> Drawing:
+        if len(self.points) != DRAWING_POINTS[self.kind]:
+            raise ValueError(f"a {self.kind} has {DRAWING_POINTS[self.kind]} points")
+        return self
+
+
 class SwingDetail(SwingSummary):
+    drawings: list[Drawing] = Field(default_factory=list)
+    drill: str | None = Field(default=None, description="The catalog drill this swing's clip shows.")
     fps: float | None
     frames: int | None
     width: int | None
@@ -233,11 +259,17 @@ class SwingUpdate(BaseModel):
         default=None, description="Keep the uploaded video past the retention period."
     )
     note: Text | None = Field(default=None, max_length=2000)
+    drawings: list[Drawing] = Field(  # type: ignore[assignment]
+        default=None, max_length=MAX_DRAWINGS, description="Replaces the swing's drawings."
+    )
+    drill: Text | None = Field(
+        default=None, max_length=64, description="A drill id of the catalog this clip shows; null: none."
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> SwingUpdate:
         if not self.model_fields_set:
-            raise ValueError("give at least one of favorite, keep, note")
+            raise ValueError("give at least one of favorite, keep, note, drawings, drill")
         return self
 
 
@@ -326,6 +358,9 @@ class Recommendation(BaseModel):
     reason: str
     faults: list[str]
     relevance: float = Field(description="Share of the recent swings with a fault this addresses.")
+    clips: list[uuid.UUID] = Field(
+        default_factory=list, description="The golfer's own clips of this drill (GET /v1/swings/{id}/video)."
+    )
 
 
 class Recommendations(BaseModel):

@@ -197,6 +197,7 @@ def export_archive(services: Services, user_id: uuid.UUID) -> Iterator[bytes]:
                     "favorite",
                     "keep",
                     "note",
+                    "drawings",
                 )
             }
             summary |= {"swung_at": swing.swung_at.isoformat(), "models": swing.models, "error": swing.error}

@@ -54,6 +54,7 @@ from swingcoach.server.crud.swings import (
     store_device_swing,
 )
 from swingcoach.server.models import Job, Swing, SwingStatus
+from swingcoach.server.recommend import drill_ids
 from swingcoach.server.services import Services
 from swingcoach.server.staging import Staged, StagingMismatch
 from swingcoach.server.storage import CHUNK, Storage
@@ -637,10 +638,14 @@ def abandon_clip_upload(
 def update_swing(
     swing_id: uuid.UUID, changes: SwingUpdate, user_id: UserId, session: SessionDep
 ) -> SwingDetail:
-    """Mark a swing favourite, keep its video past the retention period, or note something on it."""
+    """Mark a swing favourite, keep its video past the retention period, note something on it, or
+    save the drawings made on its frame."""
     found = _own_swing(session, user_id, swing_id)
-    for field in changes.model_fields_set:
-        setattr(found, field, getattr(changes, field))
+    if changes.drill is not None and changes.drill not in drill_ids():
+        unknown = f"no drill {changes.drill!r} in the catalog"
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, unknown)
+    for field, value in changes.model_dump(include=changes.model_fields_set).items():
+        setattr(found, field, value)
     session.commit()
     session.refresh(found, ["report"])
     return detail(found, latest_job(session, swing_id))

@@ -52,11 +52,20 @@ async function sendClip(item) {
   let state = await api(path);
   while (!state.complete) {
     const start = state.received, end = Math.min(total, start + CLIP_CHUNK);
+    if (start >= total) {
+      // Every byte is there and the server is storing the clip: ask again shortly.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      state = await api(path);
+      continue;
+    }
     try {
       state = await api(path, { method: "PUT", raw: item.blob.slice(start, end), headers: { "Content-Range": `bytes ${start}-${end - 1}/${total}` } });
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 409 && Number.isInteger(error.body?.received))) throw error;
-      state = { received: error.body.received, complete: false }; // resume where the server stands
+      // 409: the chunk does not continue the upload (an answer was lost): resume where the server
+      // stands. A 409 for a swing whose clip is another one fails the item, like any other 4xx.
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
+      state = await api(path);
+      if (!state.complete && state.total !== null && state.total !== total) throw error;
     }
     emit("progress", item, { received: state.received, total });
   }
