@@ -13,7 +13,8 @@ from swingcoach.analysis.reference import load_references
 from swingcoach.analysis.swing import analyze_swing
 from swingcoach.pose.base import PoseSequence
 from swingcoach.server.analyze import swing_summary
-from swingcoach.server.recommend import MIN_SHARE, load_catalog, recommend
+from swingcoach.server.catalog import load_catalog
+from swingcoach.server.recommend import MIN_SHARE, recommend
 from swingcoach.server.stats import bucket_edges
 from swingcoach.swing.events import RuleEventDetector
 

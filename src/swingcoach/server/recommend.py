@@ -3,62 +3,25 @@ showing up in a golfer's recent swings, each with the measurements that justify 
 
 from __future__ import annotations
 
-import tomllib
 import uuid
 from collections import Counter
-from functools import cache
-from pathlib import Path
 from statistics import fmean
-from typing import Literal
 
-from pydantic import BaseModel, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swingcoach.analysis.reference import load_references
 from swingcoach.server.api.schemas import Recommendation, Recommendations
+from swingcoach.server.catalog import CatalogItem, load_catalog
 from swingcoach.server.models import Swing, SwingStatus
 from swingcoach.server.stats import fault_label
 
-CATALOG_FILE = Path(__file__).with_name("catalog.toml")
 RECENT_SWINGS = 20
 # A fault in fewer than this share of the recent swings is noise, not a pattern worth a drill.
 MIN_SHARE = 0.25
 MAX_DRILLS = 5
 MAX_EQUIPMENT = 3
 DRILL_CLIPS = 3  # the golfer's own videos of a drill shown with it, newest first
-
-
-class CatalogItem(BaseModel):
-    id: str
-    kind: Literal["drill", "equipment"]
-    title: str
-    description: str
-    url: str | None = None
-    faults: list[str]
-
-    @field_validator("faults")
-    @classmethod
-    def _known_faults(cls, faults: list[str]) -> list[str]:
-        metrics = load_references().metrics
-        for fault in faults:
-            metric, _, status = fault.partition(":")
-            if metric not in metrics or status not in ("low", "high"):
-                raise ValueError(f"unknown fault {fault!r}: use <metric>:<low|high> of references.toml")
-        return faults
-
-
-def drill_ids() -> set[str]:
-    return {item.id for item in load_catalog() if item.kind == "drill"}
-
-
-@cache
-def load_catalog(path: Path = CATALOG_FILE) -> list[CatalogItem]:
-    with path.open("rb") as f:
-        items = [CatalogItem.model_validate(item) for item in tomllib.load(f)["items"]]
-    if len({item.id for item in items}) != len(items):
-        raise ValueError(f"{path}: item ids must be unique")
-    return items
 
 
 def _fmt(value: float) -> str:

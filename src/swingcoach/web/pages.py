@@ -19,7 +19,7 @@ from starlette.types import Scope
 from swingcoach import __version__
 from swingcoach.analysis.metrics import ANY, DEFINITIONS
 from swingcoach.analysis.reference import load_references
-from swingcoach.server.recommend import load_catalog
+from swingcoach.server.catalog import load_catalog
 from swingcoach.web.app_shell import manifest, shell
 from swingcoach.web.browser_models import MODEL_FILE, MODEL_URL, browser_config
 

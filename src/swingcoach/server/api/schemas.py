@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from swingcoach.schemas import ModelVersions, SwingReport, Text
+from swingcoach.server.catalog import drill_ids
 from swingcoach.server.core.security import password_problem
 
 # No space or control character (spelled out: Python's \s and JSON Schema's disagree on some).
@@ -205,28 +206,47 @@ class SwingSummary(BaseModel):
         return self
 
 
-DrawingKind = Literal["line", "angle", "circle", "spine", "head"]
-# Points each kind is made of: line and spine (2 ends), angle (the vertex between 2 ends), circle
-# (centre and a point on it), head (two corners of the box).
-DRAWING_POINTS: dict[str, int] = {"line": 2, "angle": 3, "circle": 2, "spine": 2, "head": 2}
 MAX_DRAWINGS = 50
 Coordinate = Annotated[float, Field(ge=-100_000, le=100_000, allow_inf_nan=False)]
+Point = tuple[Coordinate, Coordinate]
+DrawnOn = Field(default=None, ge=0, le=100_000, description="The frame it was drawn on.")
 
 
-class Drawing(BaseModel):
-    """One shape the golfer (or coach) drew on the swing's frame, in video pixels."""
+class TwoPointDrawing(BaseModel):
+    """A line or spine (its two ends), a circle (centre and a point on it) or a head box (two
+    corners), in video pixels."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: DrawingKind
-    points: list[tuple[Coordinate, Coordinate]] = Field(min_length=2, max_length=3)
-    frame: int | None = Field(default=None, ge=0, le=100_000, description="The frame it was drawn on.")
+    kind: Literal["line", "circle", "spine", "head"]
+    points: list[Point] = Field(min_length=2, max_length=2)
+    frame: int | None = DrawnOn
 
-    @model_validator(mode="after")
-    def _points_of_kind(self) -> Drawing:
-        if len(self.points) != DRAWING_POINTS[self.kind]:
-            raise ValueError(f"a {self.kind} has {DRAWING_POINTS[self.kind]} points")
-        return self
+
+class AngleDrawing(BaseModel):
+    """An angle: one end, the corner, the other end, in video pixels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["angle"]
+    points: list[Point] = Field(min_length=3, max_length=3)
+    frame: int | None = DrawnOn
+
+
+Drawing = Annotated[TwoPointDrawing | AngleDrawing, Field(discriminator="kind")]
+
+
+def _known_drill(drill: str) -> str:
+    if drill not in drill_ids():
+        raise ValueError(f"no drill {drill!r} in the catalog")
+    return drill
+
+
+DrillId = Annotated[
+    str,
+    AfterValidator(_known_drill),
+    Field(json_schema_extra={"enum": sorted(drill_ids())}, description="A drill id of the catalog."),
+]
 
 
 class SwingDetail(SwingSummary):
@@ -262,9 +282,7 @@ class SwingUpdate(BaseModel):
     drawings: list[Drawing] = Field(  # type: ignore[assignment]
         default=None, max_length=MAX_DRAWINGS, description="Replaces the swing's drawings."
     )
-    drill: Text | None = Field(
-        default=None, max_length=64, description="A drill id of the catalog this clip shows; null: none."
-    )
+    drill: DrillId | None = Field(default=None, description="The catalog drill this clip shows; null: none.")
 
     @model_validator(mode="after")
     def _not_empty(self) -> SwingUpdate:

@@ -54,7 +54,6 @@ from swingcoach.server.crud.swings import (
     store_device_swing,
 )
 from swingcoach.server.models import Job, Swing, SwingStatus
-from swingcoach.server.recommend import drill_ids
 from swingcoach.server.services import Services
 from swingcoach.server.staging import Staged, StagingMismatch
 from swingcoach.server.storage import CHUNK, Storage
@@ -641,9 +640,6 @@ def update_swing(
     """Mark a swing favourite, keep its video past the retention period, note something on it, or
     save the drawings made on its frame."""
     found = _own_swing(session, user_id, swing_id)
-    if changes.drill is not None and changes.drill not in drill_ids():
-        unknown = f"no drill {changes.drill!r} in the catalog"
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, unknown)
     for field, value in changes.model_dump(include=changes.model_fields_set).items():
         setattr(found, field, value)
     session.commit()
