@@ -144,3 +144,42 @@ def test_upright_is_the_torso_pointing_up(demo_poses):
     sideways[:, 0], sideways[:, 1] = keypoints[:, 1], demo_poses.width - keypoints[:, 0]
     assert not is_upright(sideways)
     assert not is_upright(np.full((17, 3), np.nan, np.float32))
+
+
+def test_the_report_folder_keeps_only_a_summary_of_each_swing(demo_poses, tmp_path):
+    """Swing reports go to disk as they close; report.json and report.html are written from there
+    one swing at a time, report.json byte for byte as pydantic writes the whole report."""
+    import gc
+    import weakref
+
+    from swingcoach.report.html import SwingRow, write_html
+    from swingcoach.report.writer import ReportFolder, SwingLog, report_header, write_report_json
+    from swingcoach.schemas import ModelVersions, Report
+
+    session = practice_session(demo_poses, swings=3)
+    analyses = analyze_poses(session, RuleEventDetector())
+    expected = [a.report.model_copy(deep=True) for a in analyses]
+    with ReportFolder(tmp_path / "report", with_world=True) as folder:
+        for analysis in analyses:
+            folder.add_swing(analysis, session.fps)
+        kept = [weakref.ref(a.report) for a in analyses]
+        del analysis, analyses
+        gc.collect()
+        assert all(ref() is None for ref in kept)  # no swing's full report stays in memory
+        assert [row.score for row in folder._rows] == [r.score for r in expected]
+
+        log = folder._swings
+        assert [s.model_dump() for s in log] == [r.model_dump() for r in expected]
+        info = VideoInfo("session.mp4", session.fps, session.width, session.height, len(session))
+        header = report_header(info, len(session), ModelVersions(pose="replay", events="rules"))
+        for swings in (log, SwingLog(tmp_path / "empty.jsonl")):
+            write_report_json(tmp_path / "report.json", header, swings)
+            whole = Report(**{**header.__dict__, "swings": list(swings)})
+            assert (tmp_path / "report.json").read_text() == whole.model_dump_json(indent=2)
+
+        write_html(tmp_path / "report.html", header, [SwingRow.of(r) for r in expected], log)
+        html = (tmp_path / "report.html").read_text()
+        for report in expected:
+            assert f'<section class="swing" id="swing-{report.index + 1}">' in html
+            assert f'href="#swing-{report.index + 1}"' in html  # the summary links to it
+        assert "3 swings" in html

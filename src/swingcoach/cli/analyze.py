@@ -128,7 +128,7 @@ def analyze(
     for column in ("swing", "frames", "hand", "view", "score", "top advice"):
         table.add_column(column)
     for swing in report.swings:
-        advice = swing.metrics[swing.advice[0].metric].label if swing.advice else "-"
+        advice = swing.faults[0][1] if swing.faults else "-"
         table.add_row(
             str(swing.index + 1),
             f"{swing.start_frame}-{swing.end_frame}",

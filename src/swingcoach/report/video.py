@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from swingcoach.analysis.swing import SwingAnalysis
 from swingcoach.report.draw import COLOR_EVENT, draw_label, draw_skeleton, draw_timeline
 from swingcoach.report.plots import event_tile
 from swingcoach.schemas import SwingReport
@@ -27,20 +26,21 @@ ANNOTATED_CRF = 26
 
 
 class SwingOverlay:
-    """What the annotated video needs of one swing (labels by source frame, event frames), kept
-    after the swing's analysis is gone."""
+    """What the annotated video needs of one swing (its label, phase spans and event frames), kept
+    after the swing's analysis and report are gone."""
 
-    def __init__(self, analysis: SwingAnalysis, fps: float) -> None:
-        self.report: SwingReport = analysis.report
-        self.start, self.end = self.report.start_frame, self.report.end_frame
-        self.events = analysis.report.events.model_dump()
+    def __init__(self, report: SwingReport, fps: float) -> None:
+        self.index, self.score = report.index, report.score
+        self.start, self.end = report.start_frame, report.end_frame
+        self.phases = [(span.start_frame, span.end_frame, span.phase) for span in report.phases]
+        self.events = report.events.model_dump()
         self.flash = max(1, round(EVENT_FLASH_S * fps))
         self.last_event = max(self.events.values())
         self.tiles: dict[str, np.ndarray] = {}
 
     def phase_at(self, frame: int) -> str:
         """The phase a source frame lies in, from the report's spans (nothing else is kept per frame)."""
-        return next((s.phase for s in self.report.phases if s.start_frame <= frame <= s.end_frame), "")
+        return next((phase for first, last, phase in self.phases if first <= frame <= last), "")
 
     def covers(self, frame: int) -> bool:
         return self.start <= frame <= self.end
@@ -52,8 +52,7 @@ class SwingOverlay:
         h = image.shape[0]
         draw_label(
             image,
-            f"Swing {self.report.index + 1}  "
-            + ("no score" if self.report.score is None else f"score {self.report.score:.0f}"),
+            f"Swing {self.index + 1}  " + ("no score" if self.score is None else f"score {self.score:.0f}"),
             (10, round(0.06 * h)),
         )
         draw_label(image, self.phase_at(frame), (10, round(0.12 * h)))

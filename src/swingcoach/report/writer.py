@@ -4,11 +4,13 @@ a partial report that looks finished (and never destroys an earlier one)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from swingcoach.errors import NoPersonError, NoSwingError
 from swingcoach.pipeline import SessionStream, model_versions, upright_turn
 from swingcoach.pose.base import PoseBackend
 from swingcoach.pose.spool import PoseSpool
-from swingcoach.report.html import render_html, swing_files
+from swingcoach.report.html import SwingRow, swing_files, write_html
 from swingcoach.report.plots import angle_plot, event_strip, jpeg_bytes, pro_overlay
 from swingcoach.report.video import ANNOTATED_LONG_SIDE, SwingOverlay, render_annotated
 from swingcoach.schemas import Club, Handedness, ModelVersions, Report, SourceInfo, SwingReport
@@ -29,10 +31,11 @@ REPORT_JSON = "report.json"
 REPORT_HTML = "report.html"
 ANNOTATED_VIDEO = "annotated.mp4"
 POSES = "poses.npz"
-SPOOL = ".poses"  # the spooled poses, inside the staging folder until poses.npz is written
+SPOOL = ".poses"  # the spooled poses and swing reports, inside the staging folder until finished
 
 
-def build_report(info: VideoInfo, rows: int, swings: list[SwingReport], models: ModelVersions) -> Report:
+def report_header(info: VideoInfo, rows: int, models: ModelVersions) -> Report:
+    """The report of `info` without its swings, which are written one at a time."""
     return Report(
         source=SourceInfo(
             path=info.source,
@@ -45,8 +48,56 @@ def build_report(info: VideoInfo, rows: int, swings: list[SwingReport], models: 
             turned=info.turn,
         ),
         models=models,
-        swings=swings,
+        swings=[],
     )
+
+
+class SwingLog:
+    """The session's swing reports on disk as they close, one JSON line each, read back one at a
+    time: report.html and report.json are written from it without holding every swing at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("w", encoding="utf-8")
+
+    def append(self, report: SwingReport) -> None:
+        self._file.write(report.model_dump_json() + "\n")
+
+    def __iter__(self) -> Iterator[SwingReport]:
+        self._file.flush()
+        with self.path.open(encoding="utf-8") as lines:
+            for line in lines:
+                yield SwingReport.model_validate_json(line)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def write_report_json(path: Path, report: Report, swings: Iterable[SwingReport]) -> None:
+    """report.json as `report.model_dump_json(indent=2)` would write it with `swings` in its list,
+    the swings written one at a time."""
+    fields = report.model_dump(mode="json")
+    with path.open("w", encoding="utf-8") as out:
+        out.write("{")
+        for n, (key, value) in enumerate(fields.items()):
+            out.write(("," if n else "") + f"\n  {json.dumps(key)}: ")
+            if key != "swings":
+                out.write(json.dumps(value, indent=2).replace("\n", "\n  "))
+                continue
+            separator = "["
+            for swing in swings:
+                out.write(separator + "\n    " + swing.model_dump_json(indent=2).replace("\n", "\n    "))
+                separator = ","
+            out.write("[]" if separator == "[" else "\n  ]")
+        out.write("\n}")
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    """What `swingcoach analyze` prints of a written report folder."""
+
+    source: SourceInfo
+    swings: list[SwingRow]
 
 
 @contextmanager
@@ -73,36 +124,43 @@ def staged_folder(out_dir: Path) -> Iterator[Path]:
 class ReportFolder:
     """The report folder of one video, written as its swings close.
 
-    Each swing's images are written when it is added, so only its report is kept; `finish` renders
-    the annotated video from the spooled poses, the event strips on the way, then poses.npz,
-    report.html and report.json. Nothing is visible at `out_dir` before `finish` returns."""
+    Each swing's images and report are written when it is added, and only what the annotated video
+    and the summary show of it is kept; `finish` renders the annotated video from the spooled poses,
+    the event strips on the way, then poses.npz, report.html and report.json. Nothing is visible at
+    `out_dir` before `finish` returns."""
 
     def __init__(self, out_dir: Path, with_world: bool) -> None:
         self.out_dir, self.with_world = out_dir, with_world
         self._stage = staged_folder(out_dir)
         self._overlays: list[SwingOverlay] = []
+        self._rows: list[SwingRow] = []
 
     def __enter__(self) -> ReportFolder:
         self.staging = self._stage.__enter__()
         (self.staging / SPOOL).mkdir()
         self.spool = PoseSpool(self.staging / SPOOL, self.with_world)
+        self._swings = SwingLog(self.staging / SPOOL / "swings.jsonl")
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.spool.close()
+        self._swings.close()
         shutil.rmtree(self.staging / SPOOL, ignore_errors=True)
         self._stage.__exit__(*exc_info)
 
     def add_swing(self, analysis: SwingAnalysis, fps: float) -> None:
-        files = swing_files(analysis.report.index)
+        report = analysis.report
+        files = swing_files(report.index)
         (self.staging / files.plot).write_bytes(angle_plot(analysis))
-        if analysis.report.comparison is not None:
-            (self.staging / files.overlay).write_bytes(pro_overlay(analysis.report.comparison))
-        self._overlays.append(SwingOverlay(analysis, fps))
+        if report.comparison is not None:
+            (self.staging / files.overlay).write_bytes(pro_overlay(report.comparison))
+        self._swings.append(report)
+        self._overlays.append(SwingOverlay(report, fps))
+        self._rows.append(SwingRow.of(report))
 
     def _write_strip(self, overlay: SwingOverlay) -> None:
         strip = jpeg_bytes(event_strip(overlay.tiles))
-        (self.staging / swing_files(overlay.report.index).strip).write_bytes(strip)
+        (self.staging / swing_files(overlay.index).strip).write_bytes(strip)
         overlay.tiles.clear()
 
     def finish(
@@ -111,7 +169,7 @@ class ReportFolder:
         video: FrameSource,
         models: ModelVersions,
         on_frame: Callable[[int], None] | None = None,
-    ) -> Report:
+    ) -> WrittenReport:
         """`info`: the video the swings were found in; `video`: it opened again, at most
         ANNOTATED_LONG_SIDE pixels on its long side."""
         spool = self.spool
@@ -125,10 +183,10 @@ class ReportFolder:
             on_frame,
         )
         spool.save_npz(self.staging / POSES, info.fps, info.width, info.height)
-        report = build_report(info, spool.rows, [o.report for o in self._overlays], models)
-        (self.staging / REPORT_HTML).write_text(render_html(report), encoding="utf-8")
-        (self.staging / REPORT_JSON).write_text(report.model_dump_json(indent=2), encoding="utf-8")
-        return report
+        report = report_header(info, spool.rows, models)
+        write_html(self.staging / REPORT_HTML, report, self._rows, self._swings)
+        write_report_json(self.staging / REPORT_JSON, report, self._swings)
+        return WrittenReport(report.source, self._rows)
 
 
 def write_video_report(
@@ -141,14 +199,14 @@ def write_video_report(
     turn: int | None = None,
     on_pose_frame: Callable[[int], None] | None = None,
     on_render_frame: Callable[[int], None] | None = None,
-) -> Report:
+) -> WrittenReport:
     """A video file -> its report folder, swing by swing as they close (what `swingcoach analyze` runs).
 
     `turn`: degrees clockwise to turn the picture. Left out, a video with no swing the file's way up
     (a phone whose rotation tag leaves the golfer on their side) is tried turned, and the turn that
     shows an upright person is used and recorded in the report (`source.turned`)."""
 
-    def run(turned: int) -> Report:
+    def run(turned: int) -> WrittenReport:
         with ReportFolder(out_dir, backend.has_world) as folder:
             source = FileSource(path, turn=turned)
             stream = SessionStream(
