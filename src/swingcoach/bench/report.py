@@ -439,6 +439,7 @@ def session_tables(session: dict | None) -> list[str]:
         "annotated Mbit/s",
     ]
     verdict = "met" if session["met"] else "missed"
+    baseline = session["baseline_peaks_mb"]
     return [
         "## Long sessions",
         "",
@@ -448,8 +449,9 @@ def session_tables(session: dict | None) -> list[str]:
         "",
         *_table(head, rows, "lrrrrrrrr"),
         "",
-        f"Peak RSS of the longest against the shortest: {session['rss_growth_pct']:+.1f} % "
-        f"(goal ≤ {session['goal_pct']:g} %: {verdict}).",
+        f"Peak RSS of the longest against the shortest's median over {len(baseline)} runs "
+        f"({', '.join(f'{peak:.0f}' for peak in baseline)} MB): "
+        f"{session['rss_growth_pct']:+.1f} % (goal ≤ {session['goal_pct']:g} %: {verdict}).",
         "",
     ]
 

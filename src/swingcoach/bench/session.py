@@ -3,12 +3,15 @@
 The input is made from a real swing: the clip is scaled into a 1080x1920 (portrait) or 1920x1080
 frame and repeated with the golfer held still at address in between (`IDLE_S`), so a session of N
 minutes holds about N * 60 / (clip + gap) swings. Each length runs `swingcoach analyze` in a fresh
-process, which reports its own peak RSS, so lengths do not share a heap.
+process, which reports its own peak RSS, so lengths do not share a heap. A process's peak varies
+by some 30 MB from run to run (allocator and thread pools), so the shortest length, the baseline,
+runs BASELINE_RUNS times and its median is the figure the longest is held to.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +27,7 @@ from swingcoach.video.source import open_source
 from swingcoach.video.writer import VideoWriter
 
 IDLE_S = 10.0
+BASELINE_RUNS = 3
 FPS = 30.0
 FULL_HD = (1080, 1920)  # the long side is 1920, the short 1080, as the clip is oriented
 # The child runs the command line in-process and writes its own peak RSS when it exits.
@@ -125,16 +129,20 @@ def run_length(clip: Path, minutes: float, backend: str, work: Path) -> SessionR
 
 
 def bench_session(clip: Path, lengths: list[float], backend: str) -> dict:
-    """Each length in its own process; the peak RSS of the longest against the shortest."""
+    """Each length in its own process; the peak RSS of the longest against the shortest's median."""
+    shortest, *longer = sorted(lengths)
     with tempfile.TemporaryDirectory(prefix="swingcoach-session-") as work:
-        runs = [run_length(clip, minutes, backend, Path(work)) for minutes in sorted(lengths)]
-    shortest, longest = runs[0], runs[-1]
-    growth = longest.peak_rss_mb / shortest.peak_rss_mb - 1
+        baseline = [run_length(clip, shortest, backend, Path(work)) for _ in range(BASELINE_RUNS)]
+        runs = [run_length(clip, minutes, backend, Path(work)) for minutes in longer]
+    baseline_peak = statistics.median(run.peak_rss_mb for run in baseline)
+    growth = (runs[-1].peak_rss_mb if runs else baseline_peak) / baseline_peak - 1
     return {
         "clip": str(clip),
         "backend": backend,
         "idle_s": IDLE_S,
-        "runs": [asdict(run) for run in runs],
+        "runs": [asdict(run) for run in [baseline[0], *runs]],
+        "baseline_peaks_mb": [run.peak_rss_mb for run in baseline],
+        "baseline_peak_mb": baseline_peak,
         "rss_growth_pct": round(100 * growth, 1),
         "goal_pct": 15.0,
         "met": bool(growth <= 0.15),
