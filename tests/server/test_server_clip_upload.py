@@ -128,6 +128,48 @@ def test_a_clip_sent_in_chunks_attaches_to_its_keypoint_swing_and_resumes_after_
     assert saved.content == video
 
 
+def test_a_player_seeking_in_the_clip_gets_the_byte_ranges_it_asks_for(
+    service: Service, demo_video: Path
+) -> None:
+    """Range requests (Safari plays a <video> only through them): one range is served as 206 with
+    its Content-Range, several or malformed ones get the whole clip, one past the end 416; a second
+    account learns nothing."""
+    owner, attacker = service.client(), service.client()
+    video = demo_video.read_bytes()
+    uploaded = owner.upload(video)
+    assert uploaded.status_code == 202, uploaded.text
+    path = f"/v1/swings/{uploaded.json()['swing_id']}/video"
+    size = len(video)
+
+    whole = owner.http.get(path)
+    assert whole.status_code == 200 and whole.content == video and whole.headers["Accept-Ranges"] == "bytes"
+    for asked, first, last in (
+        ("bytes=0-1", 0, 1),
+        ("bytes=1000-4999", 1000, 4999),
+        (f"bytes={size - 10}-", size - 10, size - 1),
+        ("bytes=-100", size - 100, size - 1),
+        (f"bytes=5-{size + 1000}", 5, size - 1),
+        (f"bytes=-{size + 1000}", 0, size - 1),
+    ):
+        part = owner.http.get(path, headers={"Range": asked})
+        assert part.status_code == 206, (asked, part.status_code, part.text)
+        assert part.content == video[first : last + 1], asked
+        assert part.headers["Content-Range"] == f"bytes {first}-{last}/{size}", asked
+        assert part.headers["Content-Length"] == str(last - first + 1), asked
+    for ignored in ("bytes=0-1,5-9", "items=0-1", "bytes=abc", "bytes=-"):
+        answer = owner.http.get(path, headers={"Range": ignored})
+        assert answer.status_code == 200 and answer.content == video, ignored
+    for beyond in (f"bytes={size}-", f"bytes={size + 5}-{size + 9}", "bytes=-0", "bytes=9-5"):
+        refused = owner.http.get(path, headers={"Range": beyond})
+        assert refused.status_code == 416, (beyond, refused.text)
+        assert refused.headers["Content-Range"] == f"bytes */{size}", beyond
+    assert owner.http.get(path, headers={"Range": "bytes=" + "1" * 70 + "-"}).status_code == 422
+
+    stolen = attacker.http.get(path, headers={"Range": "bytes=0-99"})
+    assert stolen.status_code == 404 and video[:100] not in stolen.content
+    assert "Content-Range" not in stolen.headers
+
+
 def test_the_last_chunk_sent_twice_at_once_stores_one_clip(
     service: Service, demo_video: Path, make_payload: MakePayload
 ) -> None:

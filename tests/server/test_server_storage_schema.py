@@ -53,6 +53,7 @@ def test_local_storage_writes_whole_objects_and_stays_inside_its_folder(tmp_path
     with storage.local_path("videos/a/b/clip.mp4") as path:
         assert path.read_bytes() == b"video bytes"
     assert storage.open("videos/a/b/clip.mp4").read() == b"video bytes"
+    assert storage.open("videos/a/b/clip.mp4", 6).read() == b"bytes", "a ranged read starts there"
     assert not list((tmp_path / "store" / "videos" / "a" / "b").glob(".upload-*"))
     with pytest.raises(ValueError, match="escapes"):
         storage.put("../outside.mp4", io.BytesIO(b"x"))
@@ -132,6 +133,7 @@ def test_s3_storage_against_an_s3_api(monkeypatch: pytest.MonkeyPatch) -> None:
             assert path.read_bytes() == data and path.suffix == ".mp4"
         assert not path.exists(), "the download is temporary"
         assert storage.open("videos/u/s/clip.mp4").read() == data
+        assert storage.open("videos/u/s/clip.mp4", 12345).read() == data[12345:]
         storage.delete("videos/u/s/clip.mp4")
         with pytest.raises(FileNotFoundError), storage.local_path("videos/u/s/clip.mp4"):
             pass

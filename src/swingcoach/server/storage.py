@@ -28,7 +28,9 @@ class Storage(Protocol):
         """The object as a file the video decoder can open (a temporary download for S3)."""
         ...
 
-    def open(self, key: str) -> BinaryIO: ...
+    def open(self, key: str, start: int = 0) -> BinaryIO:
+        """The object's bytes from `start` on (a ranged read: a player seeking in a clip)."""
+        ...
 
     def delete(self, key: str) -> None: ...
 
@@ -67,8 +69,10 @@ class LocalStorage:
             raise FileNotFoundError(f"no stored object {key!r}")
         yield path
 
-    def open(self, key: str) -> BinaryIO:
-        return self._path(key).open("rb")
+    def open(self, key: str, start: int = 0) -> BinaryIO:
+        stream = self._path(key).open("rb")
+        stream.seek(start)
+        return stream
 
     def delete(self, key: str) -> None:
         path = self._path(key)
@@ -114,8 +118,9 @@ class S3Storage:
                 raise
             yield path
 
-    def open(self, key: str) -> BinaryIO:
-        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+    def open(self, key: str, start: int = 0) -> BinaryIO:
+        ranged = {"Range": f"bytes={start}-"} if start else {}
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(key), **ranged)["Body"]
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))

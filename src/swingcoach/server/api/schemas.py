@@ -420,6 +420,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     409: "Conflicts with what is stored (an id in use, or a state that does not allow it).",
     413: "The body is larger than the service accepts.",
     415: "The body is not of a supported media type.",
+    416: "The byte range lies outside the object (Content-Range: bytes */size gives its size).",
     422: "The request is invalid: `detail` sums it up, `errors` lists each problem (loc, msg, type).",
     429: "Too many requests: retry after the Retry-After header's seconds.",
     503: "A dependency (database, storage, broker) does not answer.",

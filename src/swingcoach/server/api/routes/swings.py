@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import uuid
 from collections.abc import Iterator
@@ -276,7 +277,44 @@ def swing_payload(swing_id: uuid.UUID, user_id: UserId, session: SessionDep) -> 
     return Response(found.payload, media_type="application/json")
 
 
-@router.get("/{swing_id:uuid}/video", response_class=StreamingResponse)
+BYTE_RANGE = re.compile(r"^bytes=(\d{0,15})-(\d{0,15})$")
+CLIP_RESPONSES: dict[int | str, dict] = {
+    200: {"description": "The whole clip", "content": {"video/mp4": {}}},
+    206: {
+        "description": "The bytes the Range header asked for (a player seeking in the clip)",
+        "content": {"video/mp4": {}},
+        "headers": {"Content-Range": {"description": "bytes first-last/size", "schema": {"type": "string"}}},
+    },
+    **error_responses(416),
+}
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The first and last byte of a single-range `Range: bytes=…` header, or None to send the whole
+    object (no header, or one this route does not serve: several ranges, other units). Raises 416
+    when the range lies past the end."""
+    match = BYTE_RANGE.match(header or "")
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if not first:  # a suffix: the last N bytes
+        if int(last) == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - int(last)), size - 1
+    if int(first) >= size or (last and int(last) < int(first)):
+        raise _unsatisfiable(size)
+    return int(first), min(int(last), size - 1) if last else size - 1
+
+
+def _unsatisfiable(size: int) -> HTTPException:
+    return HTTPException(
+        status.HTTP_416_RANGE_NOT_SATISFIABLE,
+        f"the range lies outside the clip's {size} bytes",
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+@router.get("/{swing_id:uuid}/video", response_class=StreamingResponse, responses=CLIP_RESPONSES)
 def swing_video(
     swing_id: uuid.UUID,
     user_id: UserId,
@@ -285,25 +323,37 @@ def swing_video(
     download: Annotated[
         bool, Query(description="true (or 1): as an attachment, to be saved, instead of inline.")
     ] = False,
+    range_header: Annotated[
+        str | None,
+        Header(alias="Range", max_length=64, description="One byte range, `bytes=first-last` (206)."),
+    ] = None,
 ) -> StreamingResponse:
-    """The swing's stored clip (uploaded whole, or in chunks for a keypoint swing), while it is kept."""
+    """The swing's stored clip (uploaded whole, or in chunks for a keypoint swing), while it is kept.
+    One byte range is served as 206 Partial Content, so players can seek (Safari asks for ranges)."""
     found = _own_swing(session, user_id, swing_id)
     if found.video_key is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"swing {swing_id} has no stored video")
-    key = found.video_key
+    key, size = found.video_key, found.video_bytes
+    span = None if size is None else byte_range(range_header, size)
+    start, remaining = (0, size) if span is None else (span[0], span[1] - span[0] + 1)
 
     def chunks() -> Iterator[bytes]:
-        with closing(services.storage.open(key)) as stream:
-            while data := stream.read(CHUNK):
+        left = math.inf if remaining is None else remaining
+        with closing(services.storage.open(key, start)) as stream:
+            while left > 0 and (data := stream.read(min(CHUNK, left))):
+                left -= len(data)
                 yield data
 
     extension = PurePosixPath(key).suffix
     disposition = "attachment" if download else "inline"
     headers = {"Content-Disposition": f'{disposition}; filename="swing-{swing_id}{extension}"'}
-    if found.video_bytes is not None:
-        headers["Content-Length"] = str(found.video_bytes)
+    if size is not None:
+        headers |= {"Accept-Ranges": "bytes", "Content-Length": str(remaining)}
+    if span is not None:
+        headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{size}"
     media_type = MEDIA_TYPES.get(extension, "application/octet-stream")
-    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
+    code = status.HTTP_200_OK if span is None else status.HTTP_206_PARTIAL_CONTENT
+    return StreamingResponse(chunks(), status_code=code, media_type=media_type, headers=headers)
 
 
 # --- resumable clip uploads (docs/server.md "Resumable clip uploads") ---
