@@ -177,6 +177,36 @@ def test_a_clip_sent_in_chunks_counts_against_the_quota_first_and_last(
     assert client.http.get(f"/v1/swings/{swing_id}").json()["has_video"] is False
 
 
+def test_unfinished_uploads_of_one_account_stay_within_its_quota(
+    limited: Service, demo_video: Path, make_payload: MakePayload
+) -> None:
+    """An attacker opening upload after upload and never finishing them: each new one must fit
+    beside the announced sizes of the others, so the staged bytes stay within the quota."""
+    client = limited.client()
+    clip = demo_video.read_bytes()
+    half = len(clip) // 2
+    fits = QUOTA // len(clip)
+    swing_ids = []
+    for _ in range(fits + 1):
+        payload = make_payload()
+        assert client.post_swing(payload).status_code == 201
+        swing_ids.append(str(payload.swing_id))
+    for swing_id in swing_ids[:fits]:
+        assert client.put_chunk(swing_id, clip[:half], 0, len(clip)).status_code == 200
+    refused = client.put_chunk(swing_ids[fits], clip[:half], 0, len(clip))
+    assert refused.status_code == 413, refused.text
+    assert "unfinished uploads" in refused.json()["detail"]
+    assert client.http.get(f"/v1/swings/{swing_ids[fits]}/clip").json()["received"] == 0
+    finished = client.put_chunk(swing_ids[0], clip[half:], half, len(clip))
+    assert finished.status_code == 200 and finished.json()["complete"], "an open upload goes on"
+    assert client.put_chunk(swing_ids[fits], clip[:half], 0, len(clip)).status_code == 413, "stored now"
+    assert limited.client().put_chunk(swing_ids[fits], clip[:half], 0, len(clip)).status_code == 404
+
+    assert client.http.delete(f"/v1/swings/{swing_ids[1]}/clip").status_code == 204
+    started = client.put_chunk(swing_ids[fits], clip[:half], 0, len(clip))
+    assert started.status_code == 200, "cancelling an upload frees its share"
+
+
 def test_a_failed_upload_loses_its_clip_and_keeps_its_error(limited: Service, demo_video: Path) -> None:
     client = limited.client()
     accepted = client.upload(demo_video.read_bytes()[:3000])  # a header, then nothing decodable

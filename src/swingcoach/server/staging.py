@@ -160,6 +160,13 @@ class UploadStaging:
             upload.close()
         return True
 
+    def announced_bytes(self, user_id: uuid.UUID, excluding: uuid.UUID) -> int:
+        """The sizes the user's other unfinished uploads announced: what a new one must fit beside,
+        so the staged bytes of one account stay within its quota however many uploads it opens."""
+        folder = self.root / str(uuid.UUID(str(user_id)))
+        skip = f"{uuid.UUID(str(excluding))}{META}"
+        return sum(_read_total(meta) or 0 for meta in folder.glob(f"*{META}") if meta.name != skip)
+
     def discard_user(self, user_id: uuid.UUID) -> None:
         """Every staged upload of the user (the account is deleted)."""
         shutil.rmtree(self.root / str(uuid.UUID(str(user_id))), ignore_errors=True)

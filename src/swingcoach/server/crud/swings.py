@@ -72,23 +72,29 @@ def clip_usage(session: Session, user_id: uuid.UUID) -> ClipUsage:
     return ClipUsage(int(used or 0), int(count or 0))
 
 
-def check_quota(session: Session, user_id: uuid.UUID, size: int, quota: int) -> None:
+def check_quota(session: Session, user_id: uuid.UUID, size: int, quota: int, unfinished: int = 0) -> None:
+    """QuotaExceeded unless `size` fits beside the stored clips and `unfinished` bytes of other
+    uploads still being sent."""
     used = clip_usage(session, user_id).bytes
-    if used + size > quota:
+    if used + unfinished + size > quota:
+        pending = f", {unfinished / MiB:.1f} MiB in unfinished uploads" if unfinished else ""
         raise QuotaExceeded(
             f"this clip ({size / MiB:.1f} MiB) does not fit your storage quota of {quota / MiB:g} MiB "
-            f"({used / MiB:.1f} MiB used); delete swings you no longer need"
+            f"({used / MiB:.1f} MiB used{pending}); delete swings you no longer need"
+            + (" or cancel an unfinished upload" if unfinished else "")
         )
 
 
-def ensure_quota(services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, size: int) -> None:
+def ensure_quota(
+    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, size: int, unfinished: int = 0
+) -> None:
     """Before storing an upload: QuotaExceeded when it cannot fit. A swing that already has its clip
     is a resend (or a conflict): nothing new is kept, so it is let through to be answered."""
     with services.sessions() as session:
         swing = session.get(Swing, swing_id)
         if swing is not None and swing.user_id == user_id and swing.video_sha256 is not None:
             return
-        check_quota(session, user_id, size, services.settings.storage_quota_bytes)
+        check_quota(session, user_id, size, services.settings.storage_quota_bytes, unfinished)
 
 
 def _reserve(services: Services, session: Session, user_id: uuid.UUID, size: int) -> None:

@@ -632,8 +632,9 @@ async def put_clip_chunk(
             if staged.received != staged.total:
                 _continues(staged, start, total)
             if start == 0:
+                unfinished = await run_in_threadpool(services.staging.announced_bytes, user_id, swing_id)
                 try:
-                    await run_in_threadpool(ensure_quota, services, user_id, swing_id, total)
+                    await run_in_threadpool(ensure_quota, services, user_id, swing_id, total, unfinished)
                 except QuotaExceeded as error:
                     raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error)) from None
         data = await _read_chunk(request, end - start + 1)
