@@ -471,6 +471,12 @@ def test_the_club_and_the_predicted_flight_reach_the_statistics(
         assert flight["club"] == club and flight["in_domain"]
         carries.append(flight["carry"])
     assert carries[1] < carries[0]  # a 7-iron flies shorter than a driver from the same posture
+    library = client.http.get("/v1/swings").json()["items"]
+    assert [item["club"] for item in library] == ["7-iron", "driver"], "the library is labelled by club"
+    irons = client.http.get("/v1/swings", params={"club": "7-iron"}).json()
+    assert irons["total"] == 1 and irons["items"][0]["club"] == "7-iron"
+    assert client.http.get("/v1/swings", params={"club": "putter"}).status_code == 422
+    assert other.http.get("/v1/swings", params={"club": "7-iron"}).json()["total"] == 0
     week = client.http.get("/v1/stats", params={"range": "week"}).json()
     assert week["flight"]["carry"] == pytest.approx(np.mean(carries), abs=1e-3)
     assert len(week["flight"]) > 3  # carry, direction, spin axis and the driving features

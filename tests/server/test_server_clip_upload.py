@@ -35,8 +35,8 @@ def stored_files(service: Service, user_id: str) -> list[Path]:
     return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
 
 
-def keypoint_swing(client: Client, make_payload: MakePayload) -> str:
-    payload = make_payload()
+def keypoint_swing(client: Client, make_payload: MakePayload, **fields: object) -> str:
+    payload = make_payload(**fields)
     assert client.post_swing(payload).status_code == 201
     return str(payload.swing_id)
 
@@ -45,7 +45,7 @@ def test_a_clip_sent_in_chunks_attaches_to_its_keypoint_swing_and_resumes_after_
     service: Service, demo_video: Path, make_payload: MakePayload
 ) -> None:
     client = service.client()
-    swing_id = keypoint_swing(client, make_payload)
+    swing_id = keypoint_swing(client, make_payload, club="7-iron", handedness="left")
     video = demo_video.read_bytes()
     total = len(video)
     (_, first), (second_at, second), (third_at, third) = chunks(video, 3)
@@ -119,6 +119,11 @@ def test_a_clip_sent_in_chunks_attaches_to_its_keypoint_swing_and_resumes_after_
     swing = client.http.get(f"/v1/swings/{swing_id}").json()
     assert swing["source"] == "device" and swing["has_video"] and swing["job"]["id"] == job_id
     assert swing["models"]["pose"].startswith("blazepose-lite"), "re-analysed from the clip"
+    # ... as the golfer sent the keypoints: the same club and handedness, so one analysis.
+    assert swing["club"] == "7-iron" and swing["report"]["handedness"] == "left"
+    flight = swing["report"]["ball_flight"]
+    assert flight is not None and flight["club"] == "7-iron"
+    assert client.http.get(path.replace("/clip", "/payload")).json()["club"] == "7-iron"
 
     played = client.http.get(f"/v1/swings/{swing_id}/video")
     assert played.content == video and played.headers["Content-Type"] == "video/mp4"

@@ -29,7 +29,7 @@ def test_video_upload_is_analysed_by_a_worker(service: Service, demo_video: Path
     time.sleep(1.0)
     video = demo_video.read_bytes()
     swing_id = str(uuid.uuid4())
-    accepted = client.upload(video, swing_id=swing_id)
+    accepted = client.upload(video, swing_id=swing_id, club="5-iron")
     assert accepted.status_code == 202, accepted.text
     job_id = accepted.json()["job_id"]
     assert accepted.json()["swing_id"] == swing_id
@@ -45,6 +45,7 @@ def test_video_upload_is_analysed_by_a_worker(service: Service, demo_video: Path
     swing = client.http.get(f"/v1/swings/{swing_id}").json()
     report = SwingReport.model_validate(swing["report"])
     assert swing["status"] == "done" and swing["score"] == report.score
+    assert swing["club"] == "5-iron" and report.ball_flight is not None and report.ball_flight.club == "5-iron"
     assert (
         swing["models"]["pose"].startswith("blazepose-lite")
         and swing["models"]["events"] == create_event_detector().version

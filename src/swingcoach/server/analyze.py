@@ -19,7 +19,7 @@ from typing import Any
 import anyio
 import numpy as np
 
-from swingcoach.analysis.ballflight import BallFlightModel
+from swingcoach.analysis.ballflight import DEFAULT_CLUB, BallFlightModel
 from swingcoach.analysis.body import shipped_lifter
 from swingcoach.analysis.quality import FrameChecks, frame_checks
 from swingcoach.analysis.score import ADVICE_BELOW_SCORE
@@ -28,7 +28,7 @@ from swingcoach.errors import InputError
 from swingcoach.pipeline import analyze_video, model_versions
 from swingcoach.pose import create_backend
 from swingcoach.pose.base import PoseBackend, PoseSequence
-from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
+from swingcoach.schemas import Club, Handedness, ModelVersions, SwingPayload, SwingReport
 from swingcoach.server.core.metrics import ANALYSIS_SECONDS
 from swingcoach.swing.events import LearnedEventDetector, create_event_detector
 from swingcoach.video.source import FileSource, VideoLimits
@@ -189,12 +189,19 @@ class Analyzer:
         return await anyio.to_thread.run_sync(self.analyze_payload, payload, limiter=self._payload_turns)
 
     def analyze_video(
-        self, path: Path, swing_id: uuid.UUID, limits: VideoLimits
+        self,
+        path: Path,
+        swing_id: uuid.UUID,
+        limits: VideoLimits,
+        club: Club = DEFAULT_CLUB,
+        handedness: Handedness | None = None,
     ) -> tuple[list[VideoSwing], ModelVersions]:
         """Every swing in the video: the first is `swing_id`, later ones get ids derived from it.
-        The video is decoded within `limits` (VideoLimitError past them)."""
+        The video is decoded within `limits` (VideoLimitError past them); `club` and `handedness`
+        as the golfer gave them (handedness None: found from the swing)."""
         with self._backend() as backend:
-            _sequence, _info, analyses = analyze_video(FileSource(path, limits), backend, self.detector)
+            source = FileSource(path, limits)
+            _sequence, _info, analyses = analyze_video(source, backend, self.detector, handedness, club=club)
         versions = model_versions(self.pose_version, self.detector)
         swings = [
             VideoSwing(
@@ -203,6 +210,7 @@ class Analyzer:
                     video_swing_id(swing_id, index),
                     analysis.sequence,
                     handedness=analysis.orientation.handedness,
+                    club=club,
                     models=versions,
                 ),
             )

@@ -139,6 +139,8 @@ class Swing(Base):
     # The golfer's drawings on the frame (api.schemas.Drawing), in video pixels.
     drawings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     drill: Mapped[str | None] = mapped_column(String(64))  # the catalog drill its clip shows
+    # The golfer's club, as the payload or the upload said (None: swings stored before it was kept).
+    club: Mapped[str | None] = mapped_column(String(16))
 
 
 class Job(Base):

@@ -6,7 +6,7 @@ import mimetypes
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -19,6 +19,7 @@ from starlette.types import Scope
 from swingcoach import __version__
 from swingcoach.analysis.metrics import ANY, DEFINITIONS
 from swingcoach.analysis.reference import load_references
+from swingcoach.schemas import Club
 from swingcoach.server.catalog import load_catalog
 from swingcoach.web.app_shell import manifest, shell
 from swingcoach.web.browser_models import MODEL_FILE, MODEL_URL, browser_config
@@ -92,6 +93,7 @@ def mount_web(app: FastAPI) -> None:
     """Add the pages, /static and the browser models. Call after the API routes: the web app
     takes the paths the API leaves free."""
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["clubs"] = get_args(Club)
     config = browser_config()
     app_shell = shell(config["pose"]["models"][config["pose"]["default"]]["url"])
     config["shell"] = app_shell["version"]

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from swingcoach.schemas import ModelVersions, SwingReport, Text
+from swingcoach.schemas import Club, ModelVersions, SwingReport, Text
 from swingcoach.server.catalog import drill_ids
 from swingcoach.server.core.security import password_problem
 
@@ -192,6 +192,7 @@ class SwingSummary(BaseModel):
     favorite: bool
     keep: bool
     note: str | None
+    club: Club | None = Field(description="The club the swing was made with, as sent (null: not recorded).")
     error: str | None
     has_video: Annotated[bool, BeforeValidator(lambda key: key is not None)] = Field(
         validation_alias="video_key",

@@ -14,7 +14,8 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from swingcoach.schemas import ModelVersions, SwingPayload, SwingReport
+from swingcoach.analysis.ballflight import DEFAULT_CLUB
+from swingcoach.schemas import Club, ModelVersions, SwingPayload, SwingReport
 from swingcoach.server.analyze import swing_summary
 from swingcoach.server.core.logging import get_logger
 from swingcoach.server.core.metrics import SWINGS_CREATED
@@ -113,6 +114,7 @@ class SwingFilter:
     min_score: float | None = None
     max_score: float | None = None
     status: SwingStatus | None = None
+    club: Club | None = None
 
 
 def sha256(data: bytes) -> str:
@@ -190,6 +192,7 @@ def store_device_swing(
         width=payload.width,
         height=payload.height,
         device=payload.device,
+        club=payload.club,
         models=versions.model_dump(),
         report=report.model_dump(mode="json"),
         **swing_summary(report),
@@ -281,10 +284,12 @@ def create_video_swing(
     video_key: str,
     content_sha256: str,
     size: int,
+    club: Club = DEFAULT_CLUB,
 ) -> tuple[Swing, Job, bool]:
     """Record an uploaded video and its analysis job in one transaction; (swing, job, created). A
     resend of the same video under the same id returns the first upload's swing and job; a clip for a
-    keypoint swing of the same account attaches to it (one physical swing stays one swing). Raises
+    keypoint swing of the same account attaches to it (one physical swing stays one swing, with the
+    club its payload said; `club` is a new swing's). Raises
     QuotaExceeded when the clip (`size` bytes) does not fit the user's storage quota."""
     attached = _attach_clip(services, user_id, swing_id, video_key, content_sha256, size)
     if attached is not None:
@@ -301,6 +306,7 @@ def create_video_swing(
         video_key=video_key,
         video_sha256=content_sha256,
         video_bytes=size,
+        club=club,
         models={},
         metrics={},
         faults=[],
@@ -336,6 +342,8 @@ def filtered(user_id: uuid.UUID, where: SwingFilter) -> Select[tuple[Swing]]:
         query = query.where(Swing.score <= where.max_score)
     if where.status is not None:
         query = query.where(Swing.status == where.status)
+    if where.club is not None:
+        query = query.where(Swing.club == where.club)
     return query
 
 

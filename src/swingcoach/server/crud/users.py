@@ -197,6 +197,7 @@ def export_archive(services: Services, user_id: uuid.UUID) -> Iterator[bytes]:
                     "favorite",
                     "keep",
                     "note",
+                    "club",
                     "drawings",
                 )
             }

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from swingcoach.analysis.ballflight import DEFAULT_CLUB
 from swingcoach.errors import SwingcoachError
-from swingcoach.schemas import ModelVersions
+from swingcoach.schemas import Club, Handedness, ModelVersions, SwingPayload
 from swingcoach.server.analyze import VideoSwing, swing_summary
 from swingcoach.server.core.logging import get_logger
 from swingcoach.server.core.metrics import JOB_OUTCOMES, JOB_SECONDS
@@ -125,6 +126,14 @@ def _store_swing(session: Session, swing: Swing, found: VideoSwing, versions: Mo
         setattr(swing, column, value)
 
 
+def golfer_of(swing: Swing) -> tuple[Club, Handedness | None]:
+    """The club and handedness a swing's clip is analysed with: those its keypoints were sent with
+    (a clip attached to a device swing is one analysis with it), else the upload's club."""
+    sent = None if swing.payload is None else SwingPayload.model_validate_json(swing.payload)
+    club = swing.club or (DEFAULT_CLUB if sent is None else sent.club)
+    return club, None if sent is None else sent.handedness
+
+
 def _from_upload(swing: Swing, upload: Swing) -> bool:
     """Whether `swing` is a later swing of the same upload (a re-run of the job stores it again)."""
     return swing.user_id == upload.user_id and swing.video_key == upload.video_key
@@ -166,6 +175,7 @@ def _finish_done(
                     video_key=upload.video_key,
                     video_sha256=upload.video_sha256,
                     video_bytes=upload.video_bytes,
+                    club=upload.club,
                 )
                 session.add(target)
             _store_swing(session, target, item, versions)
@@ -288,10 +298,11 @@ def process_job(services: Services, job_id: uuid.UUID) -> float | None:
     with services.sessions() as session:
         job = session.get_one(Job, job_id)
         swing = session.get(Swing, job.swing_id)
+        golfer = None if swing is None else golfer_of(swing)
     bound = log.bind(
         job_id=str(job_id), swing_id=str(job.swing_id), user_id=str(job.user_id), attempt=attempt
     )
-    if swing is None or swing.video_key is None:
+    if swing is None or golfer is None or swing.video_key is None:
         with services.sessions.begin() as session:
             _own_cancelled(session, job_id)
         bound.info("job cancelled: the swing or its video was deleted")
@@ -306,7 +317,9 @@ def process_job(services: Services, job_id: uuid.UUID) -> float | None:
         )
         with heartbeat, services.storage.local_path(swing.video_key) as path:
             local_path = str(path)
-            found, versions = services.analyzer.analyze_video(path, job.swing_id, settings.video_limits)
+            found, versions = services.analyzer.analyze_video(
+                path, job.swing_id, settings.video_limits, *golfer
+            )
         _finish_done(services, job, attempt, found, versions)
         bound.info("job done", swings=len(found), models=versions.model_dump(exclude_none=True))
         return None

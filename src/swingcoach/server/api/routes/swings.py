@@ -18,8 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.orm import Session, undefer
 
+from swingcoach.analysis.ballflight import DEFAULT_CLUB
 from swingcoach.errors import SwingcoachError
-from swingcoach.schemas import SwingPayload
+from swingcoach.schemas import Club, SwingPayload
 from swingcoach.server.analyze import PayloadBacklog
 from swingcoach.server.api.deps import ACCOUNT_GONE, ServicesDep, SessionDep, UserId
 from swingcoach.server.api.schemas import (
@@ -169,7 +170,12 @@ def _store_hashed(storage: Storage, key: str, stream: BinaryIO) -> str:
 
 
 def ingest_clip(
-    services: Services, user_id: uuid.UUID, swing_id: uuid.UUID, stream: BinaryIO, name: str
+    services: Services,
+    user_id: uuid.UUID,
+    swing_id: uuid.UUID,
+    stream: BinaryIO,
+    name: str,
+    club: Club = DEFAULT_CLUB,
 ) -> UploadAccepted:
     """The one way a clip gets in, whole (POST /swings/video) or assembled from its chunks (PUT
     /swings/{id}/clip): not a video → 415, over the video limits or the quota → 413, then stored
@@ -196,7 +202,7 @@ def ingest_clip(
     key = f"videos/{user_id}/{swing_id}/{uuid.uuid4().hex}{extension}"
     content = _store_hashed(services.storage, key, stream)
     try:
-        swing, job, created = create_video_swing(services, user_id, swing_id, key, content, size)
+        swing, job, created = create_video_swing(services, user_id, swing_id, key, content, size, club)
     except (SwingConflict, UnknownAccount, QuotaExceeded) as error:
         services.storage.delete(key)
         if isinstance(error, UnknownAccount):
@@ -225,13 +231,16 @@ async def upload_video(
     swing_id: Annotated[
         uuid.UUID | None, Form(description="Client-made id; makes a resend harmless.")
     ] = None,
+    club: Annotated[
+        Club, Form(description="The club swung (ball flight, pro comparison, the library's label).")
+    ] = DEFAULT_CLUB,
 ) -> UploadAccepted:
     """Store the video and queue its analysis (the whole pipeline runs on a worker). Poll
     GET /v1/jobs/{job_id}, or listen on GET /v1/events, for the result."""
     swing_id = swing_id or uuid.uuid4()
     request.state.swing_id = str(swing_id)
     accepted = await run_in_threadpool(
-        ingest_clip, services, user_id, swing_id, file.file, file.filename or "the upload"
+        ingest_clip, services, user_id, swing_id, file.file, file.filename or "the upload", club
     )
     request.state.job_id = str(accepted.job_id)
     return accepted
@@ -247,11 +256,12 @@ def swings(
     min_score: Annotated[Score | Omitted, Query()] = None,
     max_score: Annotated[Score | Omitted, Query()] = None,
     status_: Annotated[SwingStatus | Omitted, Query(alias="status")] = None,
+    club: Annotated[Club | Omitted, Query(description="Only the swings made with this club.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
 ) -> SwingPage:
     """The user's swings, newest first."""
-    where = SwingFilter(since, until, favorite, min_score, max_score, status_)
+    where = SwingFilter(since, until, favorite, min_score, max_score, status_, club)
     items, total = list_swings(session, user_id, where, limit, offset)
     return SwingPage(
         items=[SwingSummary.model_validate(s) for s in items], total=total, limit=limit, offset=offset

@@ -1,4 +1,5 @@
-// Library: the golfer's swings, newest first, with thumbnails, favourite, keep and delete.
+// Library: the golfer's swings, newest first, in practice sessions (swings less than SESSION_GAP_MS
+// apart), each labelled with its clubs; thumbnails, favourite, keep and delete; filtered by club.
 
 import { api, requireLogin } from "../api.mjs";
 import { analysisEvents, el, formatDate, formatScore, pageError, scoreTone, setupLayout, toast } from "../layout.mjs";
@@ -9,9 +10,38 @@ setupLayout();
 const signedIn = requireLogin();
 
 const PAGE_SIZE = 24;
+const SESSION_GAP_MS = 30 * 60 * 1000;
 const grid = document.getElementById("swing-grid");
 const more = document.getElementById("more");
+const clubFilter = document.getElementById("club-filter");
 let filter = "all", offset = 0, total = 0;
+let session = null; // the session the next (older) swing may still belong to: { head, swings }
+
+function describeSession(group) {
+  const newest = group.swings[0], oldest = group.swings.at(-1);
+  const clubs = [...new Set(group.swings.map((s) => s.club ?? "club not recorded"))];
+  const scores = group.swings.map((s) => s.score).filter((s) => s !== null);
+  const until = new Date(newest.swung_at).toLocaleTimeString(undefined, { timeStyle: "short" });
+  const count = `${group.swings.length} swing${group.swings.length === 1 ? "" : "s"}`;
+  const average = scores.length ? ` · average score ${formatScore(scores.reduce((a, b) => a + b, 0) / scores.length)}` : "";
+  group.head.textContent = `${formatDate(oldest.swung_at)} – ${until} · ${count} · ${clubs.join(", ")}${average}`;
+}
+
+function place(swing) {
+  const last = session?.swings.at(-1);
+  if (!last || Date.parse(last.swung_at) - Date.parse(swing.swung_at) > SESSION_GAP_MS) {
+    session = { head: el("h2", { class: "session-head" }), swings: [] };
+    grid.append(session.head);
+  }
+  const group = session;
+  group.swings.push(swing);
+  describeSession(group);
+  grid.append(card(swing, () => {
+    group.swings = group.swings.filter((s) => s !== swing);
+    if (group.swings.length) describeSession(group);
+    else group.head.remove();
+  }));
+}
 
 function toggle(swing, field, button, labels) {
   button.setAttribute("aria-pressed", String(swing[field]));
@@ -35,7 +65,7 @@ function toggle(swing, field, button, labels) {
   return button;
 }
 
-function card(swing) {
+function card(swing, onDelete) {
   const name = `swing of ${formatDate(swing.swung_at)}`;
   const scored = swing.score === null ? "not scored" : `score ${formatScore(swing.score)}`;
   const thumb = el("a", { class: "thumb", href: `/swings/${swing.id}`, "aria-label": `Open the analysis of the ${name}, ${scored}` },
@@ -47,7 +77,7 @@ function card(swing) {
     thumb,
     el("div", { class: "body" },
       el("strong", {}, formatDate(swing.swung_at)),
-      el("span", { class: "muted small" }, `${swing.source === "video" ? "video upload" : "from the camera"}${tempo} `, status),
+      el("span", { class: "muted small" }, `${swing.club ?? "club not recorded"} · ${swing.source === "video" ? "video upload" : "from the camera"}${tempo} `, status),
       el("span", { class: "faults" }, swing.faults.length ? swing.faults.slice(0, 2).map(faultText).join(" · ") : swing.status === "done" ? "no major faults" : "")),
     el("div", { class: "tools" },
       toggle(swing, "favorite", el("button", { type: "button", class: "favorite", title: "Favourite", "aria-label": `Favourite: ${name}` }), ["☆", "★"]),
@@ -59,6 +89,7 @@ function card(swing) {
           try {
             await deleteSwing(swing.id);
             node.remove();
+            onDelete();
             total -= 1;
             showCount();
           } catch (error) {
@@ -77,14 +108,16 @@ function showCount() {
 async function load(reset) {
   if (reset) {
     offset = 0;
+    session = null;
     grid.replaceChildren();
   }
   const query = new URLSearchParams({ limit: PAGE_SIZE, offset });
   if (filter === "favorite") query.set("favorite", "true");
+  if (clubFilter.value) query.set("club", clubFilter.value);
   const page = await api(`/swings?${query}`);
   total = page.total;
   offset += page.items.length;
-  grid.append(...page.items.map(card));
+  page.items.forEach(place);
   more.hidden = offset >= total;
   showCount();
   document.getElementById("storage").textContent = await storageText();
@@ -97,6 +130,7 @@ for (const button of document.querySelectorAll("[data-filter]")) {
     reload(true);
   });
 }
+clubFilter.addEventListener("change", () => reload(true));
 const reload = (reset) => load(reset).catch(pageError);
 more.addEventListener("click", () => reload(false));
 analysisEvents.addEventListener("analysis", () => reload(true));
