@@ -45,7 +45,8 @@ def test_video_upload_is_analysed_by_a_worker(service: Service, demo_video: Path
     swing = client.http.get(f"/v1/swings/{swing_id}").json()
     report = SwingReport.model_validate(swing["report"])
     assert swing["status"] == "done" and swing["score"] == report.score
-    assert swing["club"] == "5-iron" and report.ball_flight is not None and report.ball_flight.club == "5-iron"
+    assert swing["club"] == "5-iron", "the club the upload named"
+    assert report.ball_flight is not None and report.ball_flight.club == "5-iron"
     assert (
         swing["models"]["pose"].startswith("blazepose-lite")
         and swing["models"]["events"] == create_event_detector().version

@@ -7,11 +7,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
     from swingcoach.schemas import SwingPayload
 
 PASSWORD = "practice makes perfect"
+DESKTOP = {"width": 1366, "height": 900}
 
 
 def watch(page: Page, errors: list[str]) -> None:
@@ -49,6 +50,15 @@ def api(page: Page, path: str, method: str = "GET", json: Any = None) -> Any:
         }""",
         [path, method, json],
     )
+
+
+def new_golfer(browser: Browser, base_url: str, errors: list[str]) -> tuple[BrowserContext, Page]:
+    """A desktop browser with a newly registered golfer signed in, its page watched into `errors`."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    watch(page, errors)
+    register(page, base_url)
+    return context, page
 
 
 def register(page: Page, base_url: str) -> str:

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tests.web.browsing import api, post_swing, register, wait_until, watch
+from tests.web.browsing import api, new_golfer, post_swing, wait_until
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.schemas import SwingPayload
@@ -20,10 +20,7 @@ def test_the_library_groups_swings_into_sessions_labelled_by_club(
     browser: Browser, web_server: str, demo_poses: PoseSequence
 ) -> None:
     errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    watch(page, errors)
-    register(page, web_server)
+    context, page = new_golfer(browser, web_server, errors)
     yesterday = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     # Yesterday morning: two drives and a 7-iron within 20 minutes; in the evening, two 7-irons.
     made = [

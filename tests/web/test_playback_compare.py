@@ -7,7 +7,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tests.web.browsing import api, post_swing, register, wait_until, watch
+from tests.web.browsing import api, new_golfer, post_swing, wait_until
 
 from swingcoach.pose.base import PoseSequence
 from swingcoach.schemas import SwingPayload
@@ -32,10 +32,7 @@ def test_keyboard_playback_compare_and_metric_history(
     browser: Browser, web_server: str, demo_poses: PoseSequence
 ) -> None:
     errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    watch(page, errors)
-    register(page, web_server)
+    context, page = new_golfer(browser, web_server, errors)
     before = post_swing(page, SwingPayload.from_sequence(uuid.uuid4(), rushed(demo_poses)))
     after = post_swing(page, SwingPayload.from_sequence(uuid.uuid4(), demo_poses))
 
