@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from swingcoach.errors import InputError
+from swingcoach.video.heap import keep_frames_off_the_heap
 
 NETWORK_SCHEMES = ("rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 # A file that yields fewer frames than its header promises, by more than this, is truncated.
@@ -166,6 +167,7 @@ class FileSource(FrameSource):
         (the decoder's scaler does it with the colour conversion, cheaper than resizing after)."""
         if turn % 90:
             raise InputError(f"a video can be turned by 0, 90, 180 or 270 degrees, not {turn}")
+        keep_frames_off_the_heap()
         spec = str(spec)
         self.limits = limits
         self.is_live = spec.startswith(NETWORK_SCHEMES)
@@ -260,6 +262,7 @@ class CameraSource(FrameSource):
     """A local camera by index (laptop webcam, Raspberry Pi camera through V4L2)."""
 
     def __init__(self, index: int) -> None:
+        keep_frames_off_the_heap()
         self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             raise InputError(f"camera {index} could not be opened")
