@@ -3,7 +3,9 @@ metric's history on the statistics page, in headless Chromium."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,6 +14,7 @@ from tests.web.browsing import api, new_golfer, post_swing, wait_until
 from swingcoach.pose.base import PoseSequence
 from swingcoach.schemas import SwingPayload
 from swingcoach.swing.events.base import EVENT_NAMES
+from swingcoach.video import FileSource, VideoWriter
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -108,5 +111,58 @@ def test_keyboard_playback_compare_and_metric_history(
     page.reload()
     wait_until(page, "document.body.dataset.statsSwings === '2'")
     assert page.input_value("#metric-choice") == chosen
+    context.close()
+    assert not errors, errors
+
+
+def rushed_clip(video: Path, path: Path) -> Path:
+    """The demo clip with two of every three backswing frames left out, as `rushed` does to poses."""
+    source = FileSource(video)
+    with source, VideoWriter(path, source.info.fps, source.info.width, source.info.height) as out:
+        for frame in source:
+            if not 50 <= frame.index < 119 or (frame.index - 50) % 3 == 0:
+                out.write(frame.image)
+    return path
+
+
+def upload(page: Page, base_url: str, clip: Path) -> str:
+    """Upload a clip as the practice page's "also upload the clip" does; its swing's id."""
+    answer = page.request.post(
+        f"{base_url}/v1/swings/video",
+        headers={"X-Requested-With": "swingcoach"},
+        multipart={"file": {"name": clip.name, "mimeType": "video/mp4", "buffer": clip.read_bytes()}},
+    )
+    assert answer.status == 202, answer.text()
+    return answer.json()["swing_id"]
+
+
+def test_kept_clips_play_in_step_on_the_compare_page(
+    browser: Browser, web_server: str, demo_video: Path, tmp_path: Path
+) -> None:
+    """Side by side, each swing with a clip on the server shows its own video frame at each event
+    (the skeleton drawn is the frame on screen), though the two tempos differ."""
+    errors: list[str] = []
+    context, page = new_golfer(browser, web_server, errors)
+    before = upload(page, web_server, rushed_clip(demo_video, tmp_path / "rushed.mp4"))
+    after = upload(page, web_server, demo_video)
+    deadline = time.monotonic() + 180
+    while any(api(page, f"/swings/{swing_id}")["status"] == "processing" for swing_id in (before, after)):
+        assert time.monotonic() < deadline, "the clips' analyses did not finish"
+        time.sleep(1)
+
+    page.goto(f"{web_server}/compare?a={before}&b={after}")
+    wait_until(page, "document.body.dataset.ready === 'true'", timeout=60_000)
+    wait_until(page, "['video-a', 'video-b'].every((id) => document.getElementById(id).readyState >= 2)")
+    assert "its clip" in page.inner_text("#caption-a") and "its clip" in page.inner_text("#caption-b")
+    events = {}
+    for swing_id in (before, after):
+        report = api(page, f"/swings/{swing_id}")["report"]
+        offset = api(page, f"/swings/{swing_id}/payload")["frame_offset"]
+        events[swing_id] = {name: report["events"][name] - offset for name in EVENT_NAMES}
+    assert events[before]["top"] - events[before]["address"] < events[after]["top"] - events[after]["address"]
+    for index, name in enumerate(EVENT_NAMES):
+        page.click(f"#compare-chips [data-index='{index}']")
+        expected = f"{events[before][name]},{events[after][name]}"
+        wait_until(page, f"document.getElementById('compare-stage').dataset.shown === '{expected}'")
     context.close()
     assert not errors, errors

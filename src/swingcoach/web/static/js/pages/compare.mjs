@@ -1,8 +1,10 @@
 // Two of the golfer's swings (before / after), side by side or overlaid, in step at the 8 events: the
 // playhead moves through "event time" (0 = address … 7 = finish), and each swing shows the frame
-// that lies as far between the same two events. Their metrics side by side, with the change.
+// that lies as far between the same two events. Side by side, a swing whose clip is kept on the server
+// shows the clip's frame (the video seeks to the row, and the skeleton drawn is the displayed frame's).
+// Their metrics side by side, with the change.
 
-import { api, requireLogin } from "../api.mjs";
+import { api, freshAccess, requireLogin } from "../api.mjs";
 import { el, formatDate, formatScore, pageError, setupLayout } from "../layout.mjs";
 import { drawFigure, drawSkeleton, fitTransform } from "../skeleton.mjs";
 import { loadPoses } from "../swings.mjs";
@@ -22,7 +24,31 @@ async function loadSwing(id) {
   const swing = await api(`/swings/${id}`);
   const { payload, rows } = await loadPoses(id);
   const events = EVENT_NAMES.map((name) => swing.report.events[name] - payload.frame_offset);
-  return { swing, payload, rows, events, fit: null, normal: normalised(rows, events[0]) };
+  return { swing, payload, rows, events, fit: null, normal: normalised(rows, events[0]), shown: null };
+}
+
+// The clip behind the figure, when the server keeps one: its canvas takes the video's pixels.
+function showClip(swing, video, canvas) {
+  video.hidden = !swing.swing.has_video;
+  if (video.hidden) {
+    video.removeAttribute("src");
+    [canvas.width, canvas.height] = [360, 480];
+    return;
+  }
+  [canvas.width, canvas.height] = [swing.payload.width, swing.payload.height];
+  video.src = `/v1/swings/${swing.swing.id}/video`;
+}
+
+// Seek the clip to the row (a new seek only once the last one is shown); draw the skeleton of the
+// frame on screen, so the two never disagree.
+function drawClip(swing, video, canvas, row) {
+  const { fps, frame_offset: offset } = swing.payload;
+  const wanted = (offset + Math.round(row) + 0.5) / fps; // inside the frame, not on its edge
+  if (video.readyState >= 1 && !video.seeking && Math.abs(video.currentTime - wanted) > 0.5 / fps) video.currentTime = wanted;
+  swing.shown = video.readyState >= 2 && !video.seeking ? Math.floor(video.currentTime * fps) - offset : null;
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (swing.shown !== null) drawSkeleton(ctx, poseAt(swing.rows, swing.shown), undefined, { width: Math.max(2, canvas.width / 160) });
 }
 
 // The pose of the row, or of the nearest row that has one.
@@ -58,7 +84,11 @@ function normalised(rows, address) {
 function draw() {
   const { a, b, tau } = state;
   if (state.layout === "side") {
-    for (const [swing, canvas] of [[a, $("canvas-a")], [b, $("canvas-b")]]) {
+    for (const [swing, canvas, video] of [[a, $("canvas-a"), $("video-a")], [b, $("canvas-b"), $("video-b")]]) {
+      if (swing.swing.has_video) {
+        drawClip(swing, video, canvas, rowAt(swing, tau));
+        continue;
+      }
       swing.fit ??= fitTransform(swing.rows.filter(Boolean), canvas.width, canvas.height);
       drawFigure(canvas, poseAt(swing.rows, rowAt(swing, tau)), swing.fit, { width: 4 });
     }
@@ -78,6 +108,7 @@ function draw() {
   if (document.activeElement !== $("compare-scrub")) $("compare-scrub").value = String(Math.round(tau * STEPS_PER_EVENT));
   $("compare-stage").dataset.tau = tau.toFixed(3);
   $("compare-stage").dataset.rows = `${Math.round(rowAt(a, tau))},${Math.round(rowAt(b, tau))}`;
+  $("compare-stage").dataset.shown = `${a.shown ?? ""},${b.shown ?? ""}`;
 }
 
 function tick(now) {
@@ -125,8 +156,12 @@ async function choose() {
   history.replaceState(null, "", `/compare?a=${ida}&b=${idb}`);
   [state.a, state.b] = await Promise.all([loadSwing(ida), loadSwing(idb)]);
   state.overlayFit = null;
-  $("caption-a").textContent = `Before · ${formatDate(state.a.swing.swung_at)} · score ${formatScore(state.a.swing.report.score)}`;
-  $("caption-b").textContent = `After · ${formatDate(state.b.swing.swung_at)} · score ${formatScore(state.b.swing.report.score)}`;
+  if (state.a.swing.has_video || state.b.swing.has_video) await freshAccess(); // <video> sends the access cookie
+  for (const [swing, side, label] of [[state.a, "a", "Before"], [state.b, "b", "After"]]) {
+    showClip(swing, $(`video-${side}`), $(`canvas-${side}`));
+    const shows = swing.swing.has_video ? "its clip" : "stick figure (no clip kept)";
+    $(`caption-${side}`).textContent = `${label} · ${formatDate(swing.swing.swung_at)} · score ${formatScore(swing.swing.report.score)} · ${shows}`;
+  }
   metricTable();
   $("compare-view").hidden = false;
   document.body.dataset.ready = "true";
@@ -135,7 +170,7 @@ async function choose() {
 function setLayout(layout) {
   state.layout = layout;
   for (const button of document.querySelectorAll("[data-layout]")) button.setAttribute("aria-pressed", String(button.dataset.layout === layout));
-  $("canvas-a").parentElement.hidden = $("canvas-b").parentElement.hidden = layout !== "side";
+  $("canvas-a").closest("figure").hidden = $("canvas-b").closest("figure").hidden = layout !== "side";
   $("overlay-figure").hidden = layout === "side";
 }
 
