@@ -31,6 +31,22 @@ def row(page: Page) -> int:
     return int(page.get_attribute("#player", "data-row") or -1)
 
 
+def each_event_in_step(page: Page, before: str, after: str, shows: str) -> None:
+    """Each event button of the compare page puts both swings at their own frame of that event
+    (`shows`: the stage's data attribute, the rows drawn or the clip frames on screen), though the
+    "before" swing's backswing is the faster."""
+    events = {}
+    for swing_id in (before, after):
+        report = api(page, f"/swings/{swing_id}")["report"]
+        offset = api(page, f"/swings/{swing_id}/payload")["frame_offset"]
+        events[swing_id] = {name: report["events"][name] - offset for name in EVENT_NAMES}
+    assert events[before]["top"] - events[before]["address"] < events[after]["top"] - events[after]["address"]
+    for index, name in enumerate(EVENT_NAMES):
+        page.click(f"#compare-chips [data-index='{index}']")
+        expected = f"{events[before][name]},{events[after][name]}"
+        wait_until(page, f"document.getElementById('compare-stage').dataset.{shows} === '{expected}'")
+
+
 def test_keyboard_playback_compare_and_metric_history(
     browser: Browser, web_server: str, demo_poses: PoseSequence
 ) -> None:
@@ -86,16 +102,7 @@ def test_keyboard_playback_compare_and_metric_history(
     # Compare: each event chip shows both swings at that event, though their tempos differ.
     page.goto(f"{web_server}/compare?a={before}&b={after}")
     wait_until(page, "document.body.dataset.ready === 'true'", timeout=60_000)
-    events = {}
-    for swing_id in (before, after):
-        report = api(page, f"/swings/{swing_id}")["report"]
-        offset = api(page, f"/swings/{swing_id}/payload")["frame_offset"]
-        events[swing_id] = {name: report["events"][name] - offset for name in EVENT_NAMES}
-    assert events[before]["top"] - events[before]["address"] < events[after]["top"] - events[after]["address"]
-    for index, name in enumerate(EVENT_NAMES):
-        page.click(f"#compare-chips [data-index='{index}']")
-        expected = f"{events[before][name]},{events[after][name]}"
-        wait_until(page, f"document.getElementById('compare-stage').dataset.rows === '{expected}'")
+    each_event_in_step(page, before, after, "rows")
     page.click("[data-layout=overlay]")
     assert page.locator("#canvas-overlay").is_visible() and page.locator("#canvas-a").is_hidden()
     assert page.locator("#compare-table tbody tr").count() >= 5
@@ -154,15 +161,6 @@ def test_kept_clips_play_in_step_on_the_compare_page(
     wait_until(page, "document.body.dataset.ready === 'true'", timeout=60_000)
     wait_until(page, "['video-a', 'video-b'].every((id) => document.getElementById(id).readyState >= 2)")
     assert "its clip" in page.inner_text("#caption-a") and "its clip" in page.inner_text("#caption-b")
-    events = {}
-    for swing_id in (before, after):
-        report = api(page, f"/swings/{swing_id}")["report"]
-        offset = api(page, f"/swings/{swing_id}/payload")["frame_offset"]
-        events[swing_id] = {name: report["events"][name] - offset for name in EVENT_NAMES}
-    assert events[before]["top"] - events[before]["address"] < events[after]["top"] - events[after]["address"]
-    for index, name in enumerate(EVENT_NAMES):
-        page.click(f"#compare-chips [data-index='{index}']")
-        expected = f"{events[before][name]},{events[after][name]}"
-        wait_until(page, f"document.getElementById('compare-stage').dataset.shown === '{expected}'")
+    each_event_in_step(page, before, after, "shown")
     context.close()
     assert not errors, errors
