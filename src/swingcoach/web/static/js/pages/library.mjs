@@ -11,6 +11,7 @@ const signedIn = requireLogin();
 
 const PAGE_SIZE = 24;
 const SESSION_GAP_MS = 30 * 60 * 1000;
+const NO_CLUB = "club not recorded"; // swings stored before the club was kept
 const grid = document.getElementById("swing-grid");
 const more = document.getElementById("more");
 const clubFilter = document.getElementById("club-filter");
@@ -19,7 +20,7 @@ let session = null; // the session the next (older) swing may still belong to: {
 
 function describeSession(group) {
   const newest = group.swings[0], oldest = group.swings.at(-1);
-  const clubs = [...new Set(group.swings.map((s) => s.club ?? "club not recorded"))];
+  const clubs = [...new Set(group.swings.map((s) => s.club ?? NO_CLUB))];
   const scores = group.swings.map((s) => s.score).filter((s) => s !== null);
   const until = new Date(newest.swung_at).toLocaleTimeString(undefined, { timeStyle: "short" });
   const count = `${group.swings.length} swing${group.swings.length === 1 ? "" : "s"}`;
@@ -77,7 +78,7 @@ function card(swing, onDelete) {
     thumb,
     el("div", { class: "body" },
       el("strong", {}, formatDate(swing.swung_at)),
-      el("span", { class: "muted small" }, `${swing.club ?? "club not recorded"} · ${swing.source === "video" ? "video upload" : "from the camera"}${tempo} `, status),
+      el("span", { class: "muted small" }, `${swing.club ?? NO_CLUB} · ${swing.source === "video" ? "video upload" : "from the camera"}${tempo} `, status),
       el("span", { class: "faults" }, swing.faults.length ? swing.faults.slice(0, 2).map(faultText).join(" · ") : swing.status === "done" ? "no major faults" : "")),
     el("div", { class: "tools" },
       toggle(swing, "favorite", el("button", { type: "button", class: "favorite", title: "Favourite", "aria-label": `Favourite: ${name}` }), ["☆", "★"]),
