@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from swingcoach.cli import POSE_CACHE, fail, needs_extra
-from swingcoach.errors import SwingcoachError
+from swingcoach.errors import InputError, SwingcoachError
 
 export_app = typer.Typer(help="Export models to ONNX / TFLite (fp32, int8).", no_args_is_help=True)
 
@@ -57,6 +57,46 @@ def export_pose(
         return
     for path in written:
         typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+
+
+@export_app.command("lifter")
+@needs_extra("export lifter", "train")
+def export_lifter(
+    model: Annotated[
+        list[str] | None,
+        typer.Option(help="Shipped fp32 lifter to quantise (repeatable; default: lifter, lifter_causal)."),
+    ] = None,
+    data: Annotated[Path, typer.Option(help="Human3.6M folder, for the calibration windows.")] = Path(
+        "../shared/data/h36m"
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help="Write here instead of the package's models/lifter.")
+    ] = None,
+) -> None:
+    """Re-quantise shipped fp32 lifters to INT8 (`<name>_int8.onnx`, its card and sequence form),
+    calibrated on Human3.6M training windows."""
+    import shutil
+
+    from swingcoach.pose.lift import MODEL_DIR
+    from swingcoach.train.h36m import TRAIN_SUBJECTS, load_takes
+    from swingcoach.train.lift import quantize_lifter
+
+    names = model or ["lifter", "lifter_causal"]
+    unknown = [name for name in names if not (MODEL_DIR / f"{name}.onnx").is_file() or "int8" in name]
+    if unknown:
+        fail(InputError(f"no shipped fp32 lifter named {', '.join(unknown)} in {MODEL_DIR}"))
+    try:
+        takes = load_takes(data, TRAIN_SUBJECTS)
+    except SwingcoachError as error:
+        fail(error)
+    for name in names:
+        fp32 = MODEL_DIR / f"{name}.onnx"
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            fp32 = Path(shutil.copy(fp32, out / fp32.name))
+            shutil.copy(MODEL_DIR / f"{name}.json", out / f"{name}.json")
+        int8 = quantize_lifter(fp32, takes)
+        typer.echo(f"wrote {int8} ({int8.stat().st_size / 1e6:.2f} MB)")
 
 
 @export_app.command("device-kit")

@@ -389,8 +389,7 @@ def train(
 def export(
     checkpoint_path: Path, out_dir: Path, takes: list[Take], name: str, calibration_windows: int = 4096
 ) -> list[Path]:
-    """Write `name`.onnx (fp32) and `name`_int8.onnx (static INT8, calibrated on training windows as
-    the model is used: half SH, half clean projected GT, unaugmented), each with the `.json`
+    """Write `name`.onnx (fp32) and `name`_int8.onnx (see `quantize_lifter`), each with the `.json`
     description the runtime reads and its whole-sequence form (`<file>_sequence.onnx`)."""
     state = load_checkpoint(checkpoint_path)
     model = model_from_checkpoint(checkpoint_path)
@@ -403,25 +402,33 @@ def export(
         output_names=("pose3d",),
         dynamic_axes={"keypoints": {0: "batch"}, "pose3d": {0: "batch"}},
     )
+    lifter_sequence_form(fp32)
+    card = {
+        "receptive_field": rf,
+        "causal": model.config.causal,
+        "params": parameter_count(model),
+        "precision": "fp32",
+        "train_fps": TRAIN_FPS,
+        "model": state["model_config"],
+        "training": {
+            **state["train_config"],
+            "teacher": state["teacher"],
+            "data": "Human3.6M S1 S5 S6 S7 S8",
+        },
+    }
+    fp32.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+    return [fp32, quantize_lifter(fp32, takes, calibration_windows)]
+
+
+def quantize_lifter(fp32: Path, takes: list[Take], calibration_windows: int = 4096) -> Path:
+    """Write `<stem>`_int8.onnx beside an exported fp32 lifter (its `.json` says its window): static
+    INT8 calibrated on training windows as the model is used (half SH, half clean projected GT,
+    unaugmented, a fixed seed), with its card and whole-sequence form."""
+    card = json.loads(fp32.with_suffix(".json").read_text())
     calibration_config = TrainConfig(max_noise=0.0, slow_share=0.0, scale_jitter=0.0, seed=1)
-    sampler = WindowSampler(takes, calibration_config, rf, model.config.causal)
+    sampler = WindowSampler(takes, calibration_config, card["receptive_field"], card["causal"])
     batches = [sampler.sample(256)[0].numpy() for _ in range(calibration_windows // 256)]
-    int8 = quantize_int8(fp32, out_dir / f"{name}_int8.onnx", batches)
-    for path in (fp32, int8):
-        lifter_sequence_form(path)
-    for path, precision in ((fp32, "fp32"), (int8, "int8")):
-        card = {
-            "receptive_field": rf,
-            "causal": model.config.causal,
-            "params": parameter_count(model),
-            "precision": precision,
-            "train_fps": TRAIN_FPS,
-            "model": state["model_config"],
-            "training": {
-                **state["train_config"],
-                "teacher": state["teacher"],
-                "data": "Human3.6M S1 S5 S6 S7 S8",
-            },
-        }
-        path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
-    return [fp32, int8]
+    int8 = quantize_int8(fp32, fp32.with_name(f"{fp32.stem}_int8.onnx"), batches)
+    lifter_sequence_form(int8)
+    int8.with_suffix(".json").write_text(json.dumps(card | {"precision": "int8"}, indent=2) + "\n")
+    return int8
